@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Wasmbox.Core.Policy;
+
+namespace Wasmbox.Cli.Commands;
+
+/// <summary>
+/// The options that make a sandbox policy. Their long names are the TOML policy keys (<see cref="PolicyFile.Keys"/>),
+/// so a file and a command line say the same thing in the same words. Values are kept as text here and validated once,
+/// with the file's, by <see cref="PolicySettings.Build"/>.
+/// </summary>
+internal sealed class PolicyOptions
+{
+    public Option<string[]> Dir { get; } = new("--dir")
+    {
+        Description = "Grant a host directory, read-write. The guest sees it as GUEST (default: HOST as written).",
+        HelpName = "HOST[::GUEST]",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<string[]> RoDir { get; } = new("--ro-dir")
+    {
+        Description = "Grant a host directory, read-only: every write, create, rename or delete under it is refused.",
+        HelpName = "HOST[::GUEST]",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<string[]> Env { get; } = new("--env")
+    {
+        Description = "Set a guest environment variable; NAME alone copies the host's value. Nothing is inherited otherwise.",
+        HelpName = "NAME[=VALUE]",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<string?> MaxMemory { get; } = new("--max-memory")
+    {
+        Description = "Cap on the guest's linear memory (B, KiB, MiB, GiB; e.g. 64MiB). Growth beyond it fails inside the guest.",
+        HelpName = "SIZE",
+    };
+
+    public Option<string?> Fuel { get; } = new("--fuel")
+    {
+        Description = "Instruction budget; the guest stops with status 124 when it is used up. Costs 20-30% of speed while set.",
+        HelpName = "N",
+    };
+
+    public Option<string?> Timeout { get; } = new("--timeout")
+    {
+        Description = "Wall-clock limit (ms, s, m, h; e.g. 250ms, 5s); the guest stops with status 124.",
+        HelpName = "DURATION",
+    };
+
+    public Option<string?> Stdin { get; } = new("--stdin")
+    {
+        Description = "The guest's stdin: inherit (default for run), none (empty), or a file to read.",
+        HelpName = "inherit|none|FILE",
+    };
+
+    public Option<string?> Isolation { get; } = new("--isolation")
+    {
+        Description = "How the sandbox is separated from the host: none (in this process; the only tier in this build), process, jail.",
+        HelpName = "none|process|jail",
+    };
+
+    public Option<string?> Policy { get; } = new("--policy")
+    {
+        Description = "TOML policy file with the same settings (keys are these option names); flags given here override it.",
+        HelpName = "FILE",
+    };
+
+    public IEnumerable<Option> All => [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, Stdin, Isolation, Policy];
+
+    /// <summary>The settings from the policy file (if any) with the flags on top. Throws <see cref="PolicyException"/>.</summary>
+    public PolicySettings Read(ParseResult parsed)
+    {
+        var cwd = Directory.GetCurrentDirectory();
+        var flags = new PolicySettings
+        {
+            MaxMemory = Text(parsed, MaxMemory, cwd),
+            Fuel = Text(parsed, Fuel, cwd),
+            Timeout = Text(parsed, Timeout, cwd),
+            Stdin = Text(parsed, Stdin, cwd),
+            Isolation = Text(parsed, Isolation, cwd),
+        };
+        flags.Dirs.AddRange(Texts(parsed, Dir, cwd));
+        flags.RoDirs.AddRange(Texts(parsed, RoDir, cwd));
+        flags.Env.AddRange(Texts(parsed, Env, cwd));
+
+        var file = parsed.GetValue(Policy) is { } path ? PolicyFile.Load(path) : new PolicySettings();
+        return file.OverlaidWith(flags);
+    }
+
+    private static SettingText? Text(ParseResult parsed, Option<string?> option, string cwd) =>
+        parsed.GetValue(option) is { } value ? new SettingText(value, option.Name, cwd) : null;
+
+    private static IEnumerable<SettingText> Texts(ParseResult parsed, Option<string[]> option, string cwd) =>
+        (parsed.GetValue(option) ?? []).Select(v => new SettingText(v, option.Name, cwd));
+}

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Wasmbox.Core.Outcomes;
+using Wasmbox.Core.Policy;
+using Wasmbox.Runtime;
+
+namespace Wasmbox.Cli.Commands;
+
+/// <summary><c>wasmbox run [OPTIONS] MODULE [ARGS...]</c>: runs a module in the foreground with the caller's stdio.</summary>
+internal sealed class RunCommand
+{
+    private readonly PolicyOptions _policy = new();
+    private readonly CacheOptions _cache = new();
+    private readonly Argument<string> _module = new("MODULE") { Description = "The .wasm (or .wat) file; it is the guest's argv[0]." };
+    private readonly Argument<string[]> _args = new("ARGS") { Description = "Arguments for the guest (everything after MODULE).", Arity = ArgumentArity.ZeroOrMore };
+
+    private readonly Option<string?> _report = new("--report")
+    {
+        Description = "Write a JSON report (outcome, exit code, trap, limits hit, usage, module hash) to FILE, whatever happens.",
+        HelpName = "FILE",
+    };
+
+    public RunCommand()
+    {
+        Command = new Command("run", "Run a WASI command module in a sandbox that grants nothing but what the options say.");
+        foreach (var option in _policy.All.Concat(_cache.All).Append(_report)) Command.Options.Add(option);
+        Command.Arguments.Add(_module);
+        Command.Arguments.Add(_args);
+        Command.SetAction(Execute);
+    }
+
+    public Command Command { get; }
+
+    /// <summary>Set by the caller after <see cref="GuestArgs.Split"/>: the guest's arguments, never parsed by us.</summary>
+    public string[] GuestArgs { get; set; } = [];
+
+    /// <summary>True when <paramref name="token"/> is one of our options that takes a value (so the next token is not MODULE).</summary>
+    public bool TakesValue(string token) => Find(token) is { } option && option.ValueType != typeof(bool);
+
+    public bool IsOption(string token) => Find(token) is not null;
+
+    private Option? Find(string token) => Command.Options.FirstOrDefault(o => o.Name == token || o.Aliases.Contains(token));
+
+    private int Execute(ParseResult parsed)
+    {
+        var stderr = parsed.InvocationConfiguration.Error;
+        var modulePath = parsed.GetValue(_module)!;
+        SandboxPolicy policy;
+        try
+        {
+            policy = _policy.Read(parsed).Build(Environment.GetEnvironmentVariable, defaultStdin: new StdinSource.Inherit());
+        }
+        catch (PolicyException e)
+        {
+            return Finish(parsed, stderr, new RunResult(RunOutcome.SetupFailed(SetupStage.Policy, e.Message), ResourceUsage.Zero, null));
+        }
+
+        var result = Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy) { Cache = _cache.Open(parsed) });
+        return Finish(parsed, stderr, result);
+    }
+
+    /// <summary>Says why the guest stopped when it did not exit by itself, writes the report, and returns the exit status.</summary>
+    private int Finish(ParseResult parsed, TextWriter stderr, RunResult result)
+    {
+        var outcome = result.Outcome;
+        if (outcome.Kind != OutcomeKind.Exited) stderr.WriteLine("wasmbox: " + CliError.OneLine(outcome.Message));
+        WriteReport(parsed, stderr, result);
+        return outcome.ExitStatus;
+    }
+
+    /// <summary>A report for a command line that did not even parse, so that <c>--report</c> holds in every case.</summary>
+    public void WriteSetupFailureReport(ParseResult parsed, TextWriter stderr, string message) =>
+        WriteReport(parsed, stderr, new RunResult(RunOutcome.SetupFailed(SetupStage.Policy, message), ResourceUsage.Zero, null));
+
+    private void WriteReport(ParseResult parsed, TextWriter stderr, RunResult result)
+    {
+        if (parsed.GetValue(_report) is not { } path) return;
+        try
+        {
+            var full = Path.GetFullPath(path);
+            var temp = full + $".{Environment.ProcessId}.tmp";
+            File.WriteAllText(temp, RunReport.From(result).ToJson() + "\n");
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // The run itself happened; its status stands. Say the report is missing rather than hide it.
+            stderr.WriteLine($"wasmbox: cannot write the report {path}: {CliError.OneLine(e.Message)}; check the path");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Wasmbox.Cli;
+
+return WasmboxCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Wasmbox.Cli.Commands;
+
+namespace Wasmbox.Cli;
+
+/// <summary>
+/// The <c>wasmbox</c> command: builds the command tree and turns every failure into one <c>wasmbox: …</c> line and exit
+/// status 125. The commands are thin: each one reads its options and calls the library.
+/// </summary>
+public static class WasmboxCli
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            return Invoke(args, stdout, stderr);
+        }
+        catch (Exception e)
+        {
+            // Anything that reaches here is a Wasmbox bug, not a user mistake. Say so in one line; the stack trace is
+            // printed only when asked for, so a user never has to read one.
+            if (Environment.GetEnvironmentVariable("WASMBOX_DEBUG") == "1") stderr.WriteLine(e);
+            return CliError.Print(stderr, $"internal error: {e.GetType().Name}: {e.Message}; please report it (set WASMBOX_DEBUG=1 for details)");
+        }
+    }
+
+    private static int Invoke(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("Wasmbox runs WebAssembly (WASI preview1) modules you do not trust, with only the files, " +
+                                   "environment and resources you grant.\n\nExit status of 'run': the guest's exit code; 124 time " +
+                                   "or fuel limit; 125 wasmbox could not run it; 134 trapped; 137 memory limit or killed.");
+        var run = new RunCommand();
+        root.Subcommands.Add(run.Command);
+        root.Subcommands.Add(new CompileCommand().Command);
+        root.Subcommands.Add(new InspectCommand().Command);
+
+        // Everything after MODULE belongs to the guest, even words that look like wasmbox options.
+        var split = GuestArgs.Split(args, run);
+        run.GuestArgs = split.Guest;
+
+        var parsed = root.Parse(split.Ours);
+        if (split.Error is not null)
+        {
+            var result = CliError.Print(stderr, split.Error);
+            run.WriteSetupFailureReport(parsed, stderr, split.Error);
+            return result;
+        }
+        if (parsed.Errors.Count > 0)
+        {
+            var command = parsed.CommandResult.Command;
+            var help = command == root ? "wasmbox --help" : $"wasmbox {command.Name} --help";
+            var result = CliError.Print(stderr, $"{parsed.Errors[0].Message.TrimEnd('.')}; see '{help}'");
+            if (command == run.Command) run.WriteSetupFailureReport(parsed, stderr, parsed.Errors[0].Message);
+            return result;
+        }
+        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+}

@@ -1,0 +1,15 @@
+namespace Wasmbox.Core.Outcomes;
+
+/// <summary>What one run used.</summary>
+/// <param name="Wall">From the start of instantiation to the end of the guest.</param>
+/// <param name="Cpu">CPU time of the thread that ran the guest (user + system).</param>
+/// <param name="FuelConsumed">Fuel used; null when fuel metering was off.</param>
+/// <param name="PeakMemoryBytes">Largest size of the guest's linear memory (wasm memories never shrink, so its final size).</param>
+/// <param name="LimitsHit">Every limit that refused something during the run, even when the guest carried on.</param>
+public sealed record ResourceUsage(TimeSpan Wall, TimeSpan Cpu, ulong? FuelConsumed, long PeakMemoryBytes, IReadOnlyList<LimitKind> LimitsHit)
+{
+    public static ResourceUsage Zero { get; } = new(TimeSpan.Zero, TimeSpan.Zero, null, 0, []);
+}
+
+/// <summary>The outcome and usage of one run, and which module ran.</summary>
+public sealed record RunResult(RunOutcome Outcome, ResourceUsage Usage, string? ModuleSha256);

@@ -1,0 +1,37 @@
+namespace Wasmbox.Core.Outcomes;
+
+/// <summary>How a run ended, in terms a caller can act on. Build one with the factory methods.</summary>
+/// <param name="Kind">Why it stopped.</param>
+/// <param name="GuestExitCode">The guest's own exit code; set only for <see cref="OutcomeKind.Exited"/>.</param>
+/// <param name="Trap">The trap code name (e.g. <c>MemoryOutOfBounds</c>); set only for <see cref="OutcomeKind.Trapped"/>.</param>
+/// <param name="Message">One line for a person.</param>
+/// <param name="Stage">The failed step; set only for <see cref="OutcomeKind.SetupFailed"/>.</param>
+public sealed record RunOutcome(OutcomeKind Kind, int? GuestExitCode, string? Trap, string Message, SetupStage? Stage)
+{
+    /// <summary>Reserved exit statuses of <c>wasmbox run</c>, chosen to match <c>timeout(1)</c> and the shell's 128+signal.</summary>
+    public const int TimeoutStatus = 124, SetupFailedStatus = 125, TrapStatus = 134, KilledStatus = 137;
+
+    public static RunOutcome Exited(int code) => new(OutcomeKind.Exited, code, null, $"exited with code {code}", null);
+
+    public static RunOutcome Trapped(string trap, string message) => new(OutcomeKind.Trapped, null, trap, message, null);
+
+    public static RunOutcome TimedOut(TimeSpan limit) =>
+        new(OutcomeKind.Timeout, null, null, $"stopped by the wall-clock limit of {Units.DurationText.Format(limit)}", null);
+
+    public static RunOutcome OutOfFuel(ulong fuel) =>
+        new(OutcomeKind.OutOfFuel, null, null, $"stopped after using its whole fuel budget of {fuel}", null);
+
+    public static RunOutcome MemoryLimit(string message) => new(OutcomeKind.MemoryLimit, null, null, message, null);
+
+    public static RunOutcome SetupFailed(SetupStage stage, string message) => new(OutcomeKind.SetupFailed, null, null, message, stage);
+
+    /// <summary>The exit status of <c>wasmbox run</c> for this outcome (DESIGN.md §2).</summary>
+    public int ExitStatus => Kind switch
+    {
+        OutcomeKind.Exited => GuestExitCode ?? 0,
+        OutcomeKind.Trapped => TrapStatus,
+        OutcomeKind.Timeout or OutcomeKind.OutOfFuel => TimeoutStatus,
+        OutcomeKind.MemoryLimit => KilledStatus,
+        OutcomeKind.SetupFailed => SetupFailedStatus,
+    };
+}

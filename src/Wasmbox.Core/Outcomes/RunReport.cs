@@ -1,0 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Wasmbox.Core.Outcomes;
+
+/// <summary>The JSON written by <c>--report</c>: the same fields in every case, setup failures included.</summary>
+public sealed record RunReport(
+    string Outcome,
+    int ExitCode,
+    string? Trap,
+    string Message,
+    IReadOnlyList<string> LimitsHit,
+    double WallMs,
+    double CpuMs,
+    ulong? FuelConsumed,
+    long PeakMemoryBytes,
+    string? ModuleSha256,
+    string? SetupStage)
+{
+    public static RunReport From(RunResult result) => new(
+        result.Outcome.Kind.Name(),
+        result.Outcome.ExitStatus,
+        result.Outcome.Trap,
+        result.Outcome.Message,
+        result.Usage.LimitsHit.Select(l => l.Name()).ToList(),
+        Math.Round(result.Usage.Wall.TotalMilliseconds, 3),
+        Math.Round(result.Usage.Cpu.TotalMilliseconds, 3),
+        result.Usage.FuelConsumed,
+        result.Usage.PeakMemoryBytes,
+        result.ModuleSha256,
+        result.Outcome.Stage?.Name());
+
+    public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.RunReport);
+
+    public static RunReport? FromJson(string json) => JsonSerializer.Deserialize(json, ReportJsonContext.Default.RunReport);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(RunReport))]
+internal sealed partial class ReportJsonContext : JsonSerializerContext;

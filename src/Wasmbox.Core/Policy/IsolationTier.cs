@@ -1,0 +1,33 @@
+namespace Wasmbox.Core.Policy;
+
+/// <summary>How far a sandbox is separated from the host (docs/SECURITY.md describes what each tier stops).</summary>
+public enum IsolationTier
+{
+    /// <summary>In this process: WASI capability checks and engine limits only.</summary>
+    None,
+    /// <summary>A worker process of its own, no OS jail.</summary>
+    Process,
+    /// <summary>A worker process inside bubblewrap, seccomp and cgroups.</summary>
+    Jail,
+}
+
+public static class IsolationTiers
+{
+    /// <summary>The tiers this build can run. Process and jail come with the worker (issue #4).</summary>
+    public static readonly IReadOnlySet<IsolationTier> Available = new HashSet<IsolationTier> { IsolationTier.None };
+
+    public static IsolationTier Parse(string text, string source) => text switch
+    {
+        "none" => IsolationTier.None,
+        "process" => IsolationTier.Process,
+        "jail" => IsolationTier.Jail,
+        _ => throw new PolicyException($"{source} '{text}': unknown isolation tier; write none, process or jail"),
+    };
+
+    public static string Name(this IsolationTier tier) => tier switch
+    {
+        IsolationTier.None => "none",
+        IsolationTier.Process => "process",
+        IsolationTier.Jail => "jail",
+    };
+}

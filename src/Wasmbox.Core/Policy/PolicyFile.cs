@@ -1,0 +1,135 @@
+using System.Globalization;
+using Tomlyn;
+using Tomlyn.Model;
+using Tomlyn.Parsing;
+using Tomlyn.Serialization;
+using Tomlyn.Syntax;
+
+namespace Wasmbox.Core.Policy;
+
+/// <summary>
+/// Reads a TOML policy file. Its keys are the long names of <c>wasmbox run</c>'s options, so a file and a command line say
+/// the same thing in the same words:
+/// <code>
+/// dir = ["./data::/data"]
+/// ro-dir = ["/usr/share/dict::/dict"]
+/// env = ["LANG=C", "HOME"]
+/// max-memory = "64MiB"
+/// fuel = 100000000
+/// timeout = "5s"
+/// stdin = "none"
+/// isolation = "none"
+/// </code>
+/// Relative host paths are resolved against the file's folder, so a policy travels with the files it grants.
+/// </summary>
+public static class PolicyFile
+{
+    /// <summary>Every key a policy file may hold; anything else is refused so a typo never silently drops a limit.</summary>
+    public static readonly IReadOnlyList<string> Keys =
+        ["dir", "ro-dir", "env", "max-memory", "fuel", "timeout", "stdin", "isolation"];
+
+    public static PolicySettings Load(string path)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new PolicyException($"--policy {path}: cannot read it ({e.Message}); check the path");
+        }
+        var baseDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return Parse(text, Path.GetFileName(path), baseDir);
+    }
+
+    public static PolicySettings Parse(string text, string sourceName, string baseDirectory)
+    {
+        var table = ParseToml(text, sourceName);
+        var settings = new PolicySettings();
+        foreach (var (key, value) in table)
+        {
+            var source = $"{sourceName}: {key}";
+            switch (key)
+            {
+                case "dir": settings.Dirs.AddRange(Strings(value, source).Select(s => new SettingText(s, source, baseDirectory))); break;
+                case "ro-dir": settings.RoDirs.AddRange(Strings(value, source).Select(s => new SettingText(s, source, baseDirectory))); break;
+                case "env": settings.Env.AddRange(EnvEntries(value, source).Select(s => new SettingText(s, source, baseDirectory))); break;
+                case "max-memory": settings.MaxMemory = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
+                case "fuel": settings.Fuel = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
+                case "timeout": settings.Timeout = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
+                case "stdin": settings.Stdin = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
+                case "isolation": settings.Isolation = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
+                default:
+                    throw new PolicyException($"{sourceName}: unknown setting '{key}'; the known ones are {string.Join(", ", Keys)}");
+            }
+        }
+        return settings;
+    }
+
+    /// <summary>
+    /// Parses TOML into a table, refusing syntax errors and duplicate keys. Tomlyn's model reader lets a repeated key
+    /// win silently; TOML forbids it, and for a policy "the second timeout wins" would hide a mistake, so we check the
+    /// syntax tree ourselves.
+    /// </summary>
+    private static TomlTable ParseToml(string text, string sourceName)
+    {
+        var syntax = SyntaxParser.Parse(text, sourceName, false);
+        if (syntax.HasErrors)
+        {
+            var first = syntax.Diagnostics.First(d => d.Kind == DiagnosticMessageKind.Error);
+            throw new PolicyException($"{sourceName}:{first.Span.Start.Line + 1}:{first.Span.Start.Column + 1}: not valid TOML ({first.Message}); fix the file");
+        }
+        var seen = new HashSet<string>();
+        foreach (var kv in syntax.KeyValues)
+        {
+            var key = kv.Key?.ToString()?.Trim().Trim('"', '\'') ?? "";
+            if (!seen.Add(key))
+                throw new PolicyException($"{sourceName}:{kv.Span.Start.Line + 1}: '{key}' is set twice; keep one");
+        }
+        try
+        {
+            return TomlSerializer.Deserialize(text, PolicyTomlContext.Default.TomlTable)!;
+        }
+        catch (TomlException e)
+        {
+            throw new PolicyException($"{sourceName}: not valid TOML ({e.Message.Split('\n')[0]}); fix the file");
+        }
+    }
+
+    private static string Scalar(object value, string source, bool allowInteger) => value switch
+    {
+        string s => s,
+        long n when allowInteger => n.ToString(CultureInfo.InvariantCulture),
+        _ => throw new PolicyException($"{source}: expected {(allowInteger ? "a string or a whole number" : "a string")}, found {Describe(value)}"),
+    };
+
+    private static IEnumerable<string> Strings(object value, string source) => value switch
+    {
+        string s => [s],
+        TomlArray array => array.Select(item => item as string
+            ?? throw new PolicyException($"{source}: expected a list of strings, found {Describe(item)} in it")).ToList(),
+        _ => throw new PolicyException($"{source}: expected a list of strings, found {Describe(value)}"),
+    };
+
+    /// <summary><c>env</c> is a list of "NAME=VALUE"/"NAME" strings, as on the command line, or a table of NAME = "VALUE".</summary>
+    private static IEnumerable<string> EnvEntries(object value, string source) => value switch
+    {
+        TomlTable t => t.Select(kv => kv.Value is string s
+            ? $"{kv.Key}={s}"
+            : throw new PolicyException($"{source}.{kv.Key}: expected a string value, found {Describe(kv.Value)}")).ToList(),
+        _ => Strings(value, source),
+    };
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "nothing",
+        string => "a string",
+        long or double => "a number",
+        bool => "a boolean",
+        TomlArray => "a list",
+        TomlTable => "a table",
+        _ => value.GetType().Name,
+    };
+}
+
+/// <summary>Source-generated TOML reader for the policy table, so the policy loads under NativeAOT too.</summary>
+[TomlSerializable(typeof(TomlTable))]
+internal sealed partial class PolicyTomlContext : TomlSerializerContext;

@@ -1,0 +1,105 @@
+using Wasmbox.Core.Units;
+
+namespace Wasmbox.Core.Policy;
+
+/// <summary>One setting as the user wrote it, with where it was written ("--max-memory", "policy.toml: max-memory").</summary>
+public sealed record SettingText(string Text, string Source, string BaseDirectory);
+
+/// <summary>
+/// The unvalidated settings of a sandbox, as read from flags or from a TOML policy file, in the user's own words.
+/// <see cref="Build"/> validates them once and turns them into a <see cref="SandboxPolicy"/>.
+/// </summary>
+/// <remarks>
+/// Flags and files fill the same type so that they mean the same thing. <see cref="OverlaidWith"/> puts flags over a file:
+/// a scalar set by a flag replaces the file's, list entries (dirs, env) are added after the file's, and a later env entry
+/// replaces an earlier one of the same name.
+/// </remarks>
+public sealed class PolicySettings
+{
+    public List<SettingText> Dirs { get; } = [];
+    public List<SettingText> RoDirs { get; } = [];
+    public List<SettingText> Env { get; } = [];
+    public SettingText? MaxMemory { get; set; }
+    public SettingText? Fuel { get; set; }
+    public SettingText? Timeout { get; set; }
+    public SettingText? Stdin { get; set; }
+    public SettingText? Isolation { get; set; }
+
+    /// <summary>A new settings object: these settings, then <paramref name="over"/> on top.</summary>
+    public PolicySettings OverlaidWith(PolicySettings over)
+    {
+        var merged = new PolicySettings
+        {
+            MaxMemory = over.MaxMemory ?? MaxMemory,
+            Fuel = over.Fuel ?? Fuel,
+            Timeout = over.Timeout ?? Timeout,
+            Stdin = over.Stdin ?? Stdin,
+            Isolation = over.Isolation ?? Isolation,
+        };
+        merged.Dirs.AddRange(Dirs.Concat(over.Dirs));
+        merged.RoDirs.AddRange(RoDirs.Concat(over.RoDirs));
+        merged.Env.AddRange(Env.Concat(over.Env));
+        return merged;
+    }
+
+    /// <summary>Validates every setting and builds the policy; throws <see cref="PolicyException"/> naming the first bad one.</summary>
+    /// <param name="hostEnvironment">Looks up a host variable for <c>--env NAME</c>; the only way host env reaches a guest.</param>
+    /// <param name="defaultStdin">Stdin when none is set: inherit for a foreground run, none for a spawned sandbox.</param>
+    public SandboxPolicy Build(Func<string, string?> hostEnvironment, StdinSource defaultStdin)
+    {
+        var grants = Dirs.Select(d => DirGrant.Parse(d.Text, readOnly: false, d.BaseDirectory, d.Source))
+            .Concat(RoDirs.Select(d => DirGrant.Parse(d.Text, readOnly: true, d.BaseDirectory, d.Source)))
+            .ToList();
+        var clash = grants.GroupBy(g => g.GuestPath).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+            throw new PolicyException($"two grants share the guest path '{clash.Key}'; give each one its own with HOST::GUEST");
+
+        return new SandboxPolicy
+        {
+            Dirs = grants,
+            Env = BuildEnv(hostEnvironment),
+            Limits = new SandboxLimits(
+                MaxMemory is null ? null : Parse(MaxMemory, ByteSize.Parse, v => v > 0 ? null : "must be more than 0"),
+                Fuel is null ? null : Parse(Fuel, ParseFuel, v => v > 0 ? null : "must be more than 0"),
+                Timeout is null ? null : Parse(Timeout, DurationText.Parse, _ => null)),
+            Stdin = Stdin is null ? defaultStdin : StdinSource.Parse(Stdin.Text, Stdin.BaseDirectory, Stdin.Source),
+            Isolation = Isolation is null ? IsolationTier.None : IsolationTiers.Parse(Isolation.Text, Isolation.Source),
+        };
+    }
+
+    private List<KeyValuePair<string, string>> BuildEnv(Func<string, string?> hostEnvironment)
+    {
+        var env = new List<KeyValuePair<string, string>>();
+        foreach (var e in Env)
+        {
+            var eq = e.Text.IndexOf('=');
+            var name = eq < 0 ? e.Text : e.Text[..eq];
+            if (name.Length == 0 || name.Contains('\0'))
+                throw new PolicyException($"{e.Source} '{e.Text}': a variable needs a name; write NAME=VALUE or NAME");
+            string value;
+            if (eq >= 0) value = e.Text[(eq + 1)..];
+            else value = hostEnvironment(name)
+                ?? throw new PolicyException($"{e.Source} '{name}': not set in this environment, so there is nothing to copy; write {name}=VALUE");
+            if (value.Contains('\0'))
+                throw new PolicyException($"{e.Source} '{name}': the value contains a NUL byte, which WASI cannot pass");
+            var at = env.FindIndex(kv => kv.Key == name);
+            if (at >= 0) env[at] = new(name, value);
+            else env.Add(new(name, value));
+        }
+        return env;
+    }
+
+    private static ulong ParseFuel(string text) =>
+        ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"'{text}' is not a fuel budget; write a whole number of instructions, e.g. 1000000");
+
+    private static T Parse<T>(SettingText setting, Func<string, T> parse, Func<T, string?> check)
+    {
+        T value;
+        try { value = parse(setting.Text); }
+        catch (FormatException e) { throw new PolicyException($"{setting.Source}: {e.Message}"); }
+        var problem = check(value);
+        return problem is null ? value : throw new PolicyException($"{setting.Source} '{setting.Text}': {problem}");
+    }
+}

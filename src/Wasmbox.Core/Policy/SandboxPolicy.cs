@@ -1,0 +1,33 @@
+namespace Wasmbox.Core.Policy;
+
+/// <summary>What one sandbox may do and use. Immutable; built once by <see cref="PolicySettings.Build"/> and validated there.</summary>
+/// <remarks>
+/// Deny by default: <see cref="DenyAll"/> grants no directories and no environment variables, sets no limits beyond the
+/// engine's own, and gives the guest an empty stdin. Everything the guest may touch is listed here and nowhere else.
+/// </remarks>
+public sealed record SandboxPolicy
+{
+    /// <summary>Directories the guest may open, in preopen order (fd 3, 4, … in the guest).</summary>
+    public IReadOnlyList<DirGrant> Dirs { get; init; } = [];
+
+    /// <summary>The guest's whole environment, in order. Nothing is inherited from the host unless named.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
+
+    public SandboxLimits Limits { get; init; } = SandboxLimits.None;
+
+    public StdinSource Stdin { get; init; } = new StdinSource.None();
+
+    public IsolationTier Isolation { get; init; } = IsolationTier.None;
+
+    /// <summary>No files, no env, no limits, empty stdin, in-process.</summary>
+    public static SandboxPolicy DenyAll { get; } = new();
+}
+
+/// <summary>Limits on one sandbox. A null limit is not enforced beyond the engine's defaults.</summary>
+/// <param name="MaxMemoryBytes">Cap on linear memory; growth beyond it fails inside the guest (memory.grow returns -1).</param>
+/// <param name="Fuel">Instruction budget; metering costs 20–30 % of speed, so it is on only when set.</param>
+/// <param name="Timeout">Wall-clock limit from the start of the guest's <c>_start</c>.</param>
+public sealed record SandboxLimits(long? MaxMemoryBytes, ulong? Fuel, TimeSpan? Timeout)
+{
+    public static SandboxLimits None { get; } = new(null, null, null);
+}

@@ -1,0 +1,24 @@
+using System.Reflection;
+
+namespace Wasmbox.Runtime.Engines;
+
+/// <summary>
+/// The engine features a sandbox needs. Each distinct value gets its own long-lived engine, because compiled code
+/// differs: metering instructions are compiled in, so a module compiled with fuel cannot run without it and vice versa.
+/// </summary>
+/// <param name="Fuel">Fuel metering (only when the policy sets a budget: it costs 20–30 % of speed).</param>
+/// <param name="Epoch">Epoch interruption (only when the policy sets a timeout: it costs 15–30 % on tight loops).</param>
+public readonly record struct EngineSettings(bool Fuel, bool Epoch)
+{
+    /// <summary>Bumped whenever Wasmbox changes how it rewrites modules before compiling them (see <c>WasmGrowInstrumenter</c>).</summary>
+    public const int RewriteVersion = 1;
+
+    /// <summary>The Wasmtime package version, including its source commit.</summary>
+    public static string WasmtimeVersion { get; } =
+        typeof(Wasmtime.Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Wasmtime.Engine).Assembly.GetName().Version?.ToString() ?? "unknown";
+
+    /// <summary>Everything that changes a compiled artifact; part of the module cache key.</summary>
+    public string Fingerprint =>
+        $"wasmtime={WasmtimeVersion};arch={System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture};fuel={Fuel};epoch={Epoch};rewrite={RewriteVersion}";
+}

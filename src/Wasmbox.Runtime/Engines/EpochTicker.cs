@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Wasmtime;
+
+namespace Wasmbox.Runtime.Engines;
+
+/// <summary>
+/// One background thread per process that advances the epoch of every engine that has a running sandbox with a
+/// deadline. Not a thread or timer per sandbox: a thousand sandboxes with timeouts cost one thread that wakes every
+/// <see cref="Tick"/>.
+/// </summary>
+/// <remarks>
+/// <para>Overview. Wasmtime checks the engine's epoch counter at function entries and loop headers; when it passes a
+/// store's deadline it calls that store's deadline callback. The callback (see <c>Deadline</c>) compares the real elapsed
+/// time with the limit and either stops the guest or asks for one more tick. So the precision of a timeout is one tick,
+/// whatever the guest does, and a guest with no deadline pays nothing beyond the compiled-in checks.</para>
+/// <para>The thread sleeps while no sandbox holds a lease, so an idle process has no wake-ups.</para>
+/// </remarks>
+public static class EpochTicker
+{
+    /// <summary>How often the epoch advances while a deadline is pending. A timeout fires at most one tick late.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(5);
+
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<Engine, int> Leases = [];
+    private static readonly SemaphoreSlim Wake = new(0);
+    private static Thread? _thread;
+
+    /// <summary>Keeps the epoch of <paramref name="engine"/> advancing until the returned lease is disposed.</summary>
+    public static IDisposable Lease(Engine engine)
+    {
+        lock (Gate)
+        {
+            Leases[engine] = Leases.GetValueOrDefault(engine) + 1;
+            if (_thread is null)
+            {
+                _thread = new Thread(Run) { IsBackground = true, Name = "wasmbox-epoch" };
+                _thread.Start();
+            }
+            if (Leases.Count == 1 && Leases[engine] == 1) Wake.Release();
+        }
+        return new LeaseHandle(engine);
+    }
+
+    private static void Release(Engine engine)
+    {
+        lock (Gate)
+        {
+            if (Leases[engine] == 1) Leases.Remove(engine);
+            else Leases[engine]--;
+        }
+    }
+
+    private static void Run()
+    {
+        var engines = new List<Engine>();
+        while (true)
+        {
+            lock (Gate)
+            {
+                engines.Clear();
+                engines.AddRange(Leases.Keys);
+            }
+            if (engines.Count == 0)
+            {
+                Wake.Wait();
+                continue;
+            }
+            Thread.Sleep(Tick);
+            foreach (var engine in engines) engine.IncrementEpoch();
+        }
+    }
+
+    private sealed class LeaseHandle(Engine engine) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) Release(engine);
+        }
+    }
+}
+
+/// <summary>A wall-clock limit on one store, checked whenever the epoch ticks past the store's deadline.</summary>
+internal sealed class Deadline
+{
+    private readonly Stopwatch _clock;
+    private readonly TimeSpan _limit;
+
+    private Deadline(Stopwatch clock, TimeSpan limit)
+    {
+        _clock = clock;
+        _limit = limit;
+    }
+
+    public bool Expired { get; private set; }
+
+    /// <summary>Arms the store: every tick calls back, and the callback ends the guest once the limit has passed.</summary>
+    public static Deadline Arm(Store store, Stopwatch clock, TimeSpan limit)
+    {
+        var deadline = new Deadline(clock, limit);
+        store.SetEpochDeadline(1);
+        store.SetEpochDeadlineCallback(deadline.OnTick);
+        return deadline;
+    }
+
+    private ulong OnTick(Store store)
+    {
+        if (_clock.Elapsed < _limit) return 1;
+        Expired = true;
+        // Throwing from the callback unwinds the guest; the runner sees a WasmtimeException and checks Expired.
+        throw new TimeoutException("wall-clock limit reached");
+    }
+}

@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using Wasmbox.Core.Caching;
+using Wasmbox.Core.Outcomes;
+using Wasmbox.Core.Wasm;
+using Wasmbox.Runtime.Engines;
+using Wasmtime;
+
+namespace Wasmbox.Runtime.Modules;
+
+/// <summary>
+/// Reads a module file, rewrites it so refused memory growth can be counted, and compiles it, through the module
+/// cache when one is given. Every failure becomes a <see cref="SetupException"/> that says what to do.
+/// </summary>
+public static class ModuleLoader
+{
+    private static ReadOnlySpan<byte> WasmMagic => "\0asm"u8;
+
+    public static LoadedModule Load(string path, EngineEntry engine, ModuleCache? cache)
+    {
+        var original = ReadModuleBytes(path);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(original));
+        var rewritten = WasmGrowInstrumenter.Instrument(original);
+        var key = ModuleCache.Key(sha, engine.Settings.Fingerprint);
+
+        if (cache?.TryGet(key) is { } cached)
+        {
+            try
+            {
+                return new LoadedModule(Module.DeserializeFile(engine.Engine, Path.GetFileName(path), cached), sha, rewritten.Instrumented, FromCache: true);
+            }
+            catch (WasmtimeException)
+            {
+                // Intact but not loadable by this engine build: treat as a miss and replace it.
+                cache.Remove(key);
+            }
+        }
+
+        var module = Compile(path, engine, rewritten.Bytes);
+        cache?.Put(key, module.Serialize());
+        return new LoadedModule(module, sha, rewritten.Instrumented, FromCache: false);
+    }
+
+    /// <summary>The module's bytes; WAT text (a <c>.wat</c> file) is converted to binary first.</summary>
+    public static byte[] ReadModuleBytes(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            var why = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                UnauthorizedAccessException => "permission denied",
+                _ when Directory.Exists(path) => "it is a directory",
+                _ => e.Message,
+            };
+            throw new SetupException(SetupStage.ReadModule, $"cannot read module {path}: {why}; pass the path of a .wasm file");
+        }
+
+        if (path.EndsWith(".wat", StringComparison.OrdinalIgnoreCase))
+        {
+            try { return Module.ConvertText(System.Text.Encoding.UTF8.GetString(bytes)); }
+            catch (WasmtimeException e)
+            {
+                throw new SetupException(SetupStage.Compile, $"{path} is not valid WebAssembly text: {FirstLine(e.Message)}; fix the file");
+            }
+        }
+
+        if (bytes.Length < 8 || !bytes.AsSpan(0, 4).SequenceEqual(WasmMagic))
+            throw new SetupException(SetupStage.Compile,
+                $"{path} is not a WebAssembly module (it does not start with \\0asm); pass a .wasm file built for wasm32-wasi");
+        if (bytes[4] != 1 || bytes[5] != 0 || bytes[6] != 0 || bytes[7] != 0)
+            throw new SetupException(SetupStage.Compile,
+                $"{path} is a WebAssembly component or an unknown binary version; wasmbox runs core modules built for WASI preview1 (wasm32-wasi / wasm32-wasip1)");
+        return bytes;
+    }
+
+    private static Module Compile(string path, EngineEntry engine, byte[] bytes)
+    {
+        try { return Module.FromBytes(engine.Engine, Path.GetFileName(path), bytes); }
+        catch (WasmtimeException e)
+        {
+            throw new SetupException(SetupStage.Compile, $"{path} is not a valid WebAssembly module: {FirstLine(e.Message)}; rebuild it or check the file");
+        }
+    }
+
+    /// <summary>
+    /// The informative line of a Wasmtime error. Its messages run "error while executing at wasm backtrace:", frame
+    /// lines, then "Caused by:" and the causes, outermost first; the innermost cause is what went wrong.
+    /// </summary>
+    internal static string FirstLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var causedBy = Array.FindLastIndex(lines, l => l.StartsWith("Caused by", StringComparison.Ordinal));
+        if (causedBy >= 0 && causedBy + 1 < lines.Length) return StripNumbering(lines[^1]);
+        return lines.FirstOrDefault(l => !l.StartsWith("error while executing", StringComparison.Ordinal)
+                                         && !System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d+:\s+0x"))
+               ?? lines.FirstOrDefault() ?? message;
+    }
+
+    /// <summary>Causes are listed as "0: …", "1: …" when there are several.</summary>
+    private static string StripNumbering(string line) =>
+        System.Text.RegularExpressions.Regex.Replace(line, @"^\d+:\s*", "");
+}

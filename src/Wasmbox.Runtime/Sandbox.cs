@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Wasmbox.Core.Caching;
+using Wasmbox.Core.Outcomes;
+using Wasmbox.Core.Policy;
+using Wasmbox.Core.Wasm;
+using Wasmbox.Runtime.Engines;
+using Wasmbox.Runtime.Modules;
+using Wasmbox.Runtime.Native;
+using Wasmbox.Runtime.Wasi;
+using Wasmtime;
+
+namespace Wasmbox.Runtime;
+
+/// <summary>
+/// Runs one WASI command module in this process under a policy, and says how it ended and what it used.
+/// Never throws for anything the guest, the module or the policy does: every ending is a <see cref="RunResult"/>.
+/// </summary>
+/// <remarks>
+/// The guest runs on the calling thread (Wasmtime has no async in .NET; a guest blocks its thread). Engines and linkers
+/// are shared by all runs in the process; each run gets its own <see cref="Store"/>, disposed at the end.
+/// </remarks>
+public static class Sandbox
+{
+    private static readonly ConcurrentDictionary<(EngineSettings, IWasiBinding), Linker> Linkers = new();
+
+    /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them.</summary>
+    public static EngineEntry EngineFor(SandboxPolicy policy) =>
+        EngineRegistry.Get(new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null));
+
+    /// <summary>Compiles a module into the cache for a policy's engine (<c>wasmbox compile</c>), checking it is a runnable command.</summary>
+    public static LoadedModule Compile(string modulePath, SandboxPolicy policy, ModuleCache? cache)
+    {
+        var module = ModuleLoader.Load(modulePath, EngineFor(policy), cache);
+        try { WasiCommandCheck.Check(module.Module, modulePath); }
+        catch { module.Dispose(); throw; }
+        return module;
+    }
+
+    public static RunResult Run(RunRequest request)
+    {
+        if (!IsolationTiers.Available.Contains(request.Policy.Isolation))
+        {
+            return Failed(new SetupException(SetupStage.Policy,
+                $"--isolation {request.Policy.Isolation.Name()} is not available in this build yet; use --isolation none"), null);
+        }
+
+        LoadedModule module;
+        try { module = Compile(request.ModulePath, request.Policy, request.Cache); }
+        catch (SetupException e) { return Failed(e, null); }
+
+        using (module)
+        {
+            return RunLoaded(request, module);
+        }
+    }
+
+    private static RunResult RunLoaded(RunRequest request, LoadedModule module)
+    {
+        var engine = EngineFor(request.Policy);
+        var linker = Linkers.GetOrAdd((engine.Settings, request.Wasi), key =>
+        {
+            var l = new Linker(engine.Engine);
+            key.Item2.Define(l);
+            return l;
+        });
+        var limits = request.Policy.Limits;
+
+        using var store = new Store(engine.Engine);
+        if (limits.MaxMemoryBytes is { } cap) store.SetLimits(memorySize: cap);
+        if (limits.Fuel is { } fuel) store.Fuel = fuel;
+
+        var argv = new List<string> { request.Argv0 ?? request.ModulePath };
+        argv.AddRange(request.Args);
+        try { request.Wasi.Configure(store, new WasiContextSpec(argv, request.Policy, request.Stdio)); }
+        catch (SetupException e) { return Failed(e, module.Sha256); }
+
+        var clock = Stopwatch.StartNew();
+        var cpuStart = ThreadCpuClock.Now();
+        using var epochLease = limits.Timeout is not null ? EpochTicker.Lease(engine.Engine) : null;
+        var deadline = limits.Timeout is { } timeout ? Deadline.Arm(store, clock, timeout) : null;
+
+        Instance? instance = null;
+        RunOutcome outcome;
+        var limitsHit = new List<LimitKind>();
+        try
+        {
+            instance = linker.Instantiate(store, module.Module);
+            var start = instance.GetAction("_start")
+                ?? throw new SetupException(SetupStage.Link, $"{request.ModulePath} exports no callable _start");
+            start();
+            outcome = RunOutcome.Exited(0);
+        }
+        catch (SetupException e)
+        {
+            return Failed(e, module.Sha256);
+        }
+        catch (WasmtimeException e)
+        {
+            outcome = Classify(e, instance is null, request, deadline);
+        }
+        var wall = clock.Elapsed;
+        var cpu = ThreadCpuClock.Now() - cpuStart;
+
+        if (outcome.Kind == OutcomeKind.SetupFailed) return new RunResult(outcome, ResourceUsage.Zero, module.Sha256);
+        if (outcome.Kind == OutcomeKind.MemoryLimit || GrowRefusals(instance) > 0) limitsHit.Add(LimitKind.MaxMemory);
+        if (outcome.Kind == OutcomeKind.OutOfFuel) limitsHit.Add(LimitKind.Fuel);
+        if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(LimitKind.Timeout);
+
+        var usage = new ResourceUsage(
+            wall,
+            cpu,
+            limits.Fuel is { } budget ? budget - store.Fuel : null,
+            PeakMemory(instance),
+            limitsHit);
+        return new RunResult(outcome, usage, module.Sha256);
+    }
+
+    /// <summary>Turns the exception that ended a guest into an outcome. The order matters: an exit is not a trap, and a deadline
+    /// that fired explains whatever exception it caused.</summary>
+    private static RunOutcome Classify(WasmtimeException e, bool duringInstantiation, RunRequest request, Deadline? deadline)
+    {
+        var limits = request.Policy.Limits;
+        if (deadline is { Expired: true }) return RunOutcome.TimedOut(limits.Timeout!.Value);
+        if (e.ExitCode is { } code) return RunOutcome.Exited(code);
+        if (e is TrapException trap)
+        {
+            return trap.Type switch
+            {
+                TrapCode.OutOfFuel => RunOutcome.OutOfFuel(limits.Fuel ?? 0),
+                TrapCode.Interrupt when limits.Timeout is { } t => RunOutcome.TimedOut(t),
+                _ => RunOutcome.Trapped(trap.Type.ToString(), $"trapped: {TrimTrapPrefix(ModuleLoader.FirstLine(trap.Message))}"),
+            };
+        }
+        var text = ModuleLoader.FirstLine(e.Message);
+        if (duringInstantiation)
+        {
+            if (limits.MaxMemoryBytes is { } cap && e.Message.Contains("exceeds memory limits", StringComparison.Ordinal))
+            {
+                return RunOutcome.MemoryLimit(
+                    $"the module's initial memory is larger than --max-memory {Core.Units.ByteSize.Format(cap)} ({text}); raise the limit");
+            }
+            return RunOutcome.SetupFailed(SetupStage.Instantiate, $"cannot instantiate {request.ModulePath}: {text}");
+        }
+        // A host function failed in a way the guest cannot handle (e.g. proc_exit with a status of 126 or more).
+        return RunOutcome.Trapped("HostError", $"trapped: {text}");
+    }
+
+    private static string TrimTrapPrefix(string text) =>
+        text.StartsWith("wasm trap: ", StringComparison.Ordinal) ? text["wasm trap: ".Length..] : text;
+
+    private static int GrowRefusals(Instance? instance) =>
+        instance?.GetGlobal(WasmGrowInstrumenter.RefusedCountExport)?.GetValue() is int n ? n : 0;
+
+    private static long PeakMemory(Instance? instance) =>
+        instance?.GetMemories().Select(m => m.Item2.GetLength()).DefaultIfEmpty(0).Max() ?? 0;
+
+    private static RunResult Failed(SetupException e, string? sha) =>
+        new(RunOutcome.SetupFailed(e.Stage, e.Message), ResourceUsage.Zero, sha);
+}

@@ -1,0 +1,23 @@
+using Wasmbox.Core.Policy;
+using Wasmtime;
+
+namespace Wasmbox.Runtime.Wasi;
+
+/// <summary>Everything a WASI implementation needs to set up one guest.</summary>
+/// <param name="Argv">The guest's whole argv, argv[0] included.</param>
+public sealed record WasiContextSpec(IReadOnlyList<string> Argv, SandboxPolicy Policy, GuestStdio Stdio);
+
+/// <summary>
+/// The seam between the runner and a WASI preview1 implementation. Today the only one is Wasmtime's built-in WASI
+/// (<see cref="WasmtimeBuiltinWasi"/>); Wasmbox's own policy-checked host replaces it behind this interface, and the
+/// built-in one then stays as the reference in differential tests.
+/// </summary>
+public interface IWasiBinding
+{
+    /// <summary>Defines the <c>wasi_snapshot_preview1</c> imports in a linker. Called once per linker, which is shared by runs.</summary>
+    void Define(Linker linker);
+
+    /// <summary>Gives one store its WASI context: args, env, preopens, stdio, all from the policy and nothing else.</summary>
+    /// <exception cref="SetupException">A grant or stdio target cannot be opened.</exception>
+    void Configure(Store store, WasiContextSpec spec);
+}

@@ -1,0 +1,53 @@
+using Wasmbox.Core.Outcomes;
+using Wasmbox.Core.Policy;
+using Wasmtime;
+
+namespace Wasmbox.Runtime.Wasi;
+
+/// <summary>
+/// Wasmtime's own WASI preview1, configured from the policy. It enforces the grants (preopens, read-only dirs, env,
+/// args) inside the engine, but cannot check or trace single calls; that is what Wasmbox's own host is for.
+/// </summary>
+/// <remarks>Deny by default: a <see cref="WasiConfiguration"/> starts with no args, no env, no preopens and an empty stdin;
+/// this class adds only what the policy lists.</remarks>
+public sealed class WasmtimeBuiltinWasi : IWasiBinding
+{
+    public static WasmtimeBuiltinWasi Instance { get; } = new();
+
+    private WasmtimeBuiltinWasi() { }
+
+    public void Define(Linker linker) => linker.DefineWasi();
+
+    public void Configure(Store store, WasiContextSpec spec)
+    {
+        var config = new WasiConfiguration()
+            .WithArgs(spec.Argv)
+            .WithEnvironmentVariables(spec.Policy.Env.Select(kv => (kv.Key, kv.Value)));
+
+        foreach (var grant in spec.Policy.Dirs)
+            config.WithPreopenedDirectory(grant.HostPath, grant.GuestPath, mutable: !grant.ReadOnly);
+
+        switch (spec.Policy.Stdin)
+        {
+            case StdinSource.Inherit: config.WithInheritedStandardInput(); break;
+            case StdinSource.FromFile f: config.WithStandardInput(f.Path); break;
+            case StdinSource.None: break; // nothing configured reads as end of file
+        }
+        switch (spec.Stdio.Stdout)
+        {
+            case OutputTarget.Inherit: config.WithInheritedStandardOutput(); break;
+            case OutputTarget.ToFile f: config.WithStandardOutput(f.Path); break;
+        }
+        switch (spec.Stdio.Stderr)
+        {
+            case OutputTarget.Inherit: config.WithInheritedStandardError(); break;
+            case OutputTarget.ToFile f: config.WithStandardError(f.Path); break;
+        }
+
+        try { store.SetWasiConfiguration(config); }
+        catch (WasmtimeException e)
+        {
+            throw new SetupException(SetupStage.Stdio, $"cannot prepare the guest's files: {e.Message.Split('\n')[0]}; check the --dir/--ro-dir paths and --stdin file");
+        }
+    }
+}
