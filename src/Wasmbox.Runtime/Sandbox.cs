@@ -103,7 +103,7 @@ public static class Sandbox
         var cpu = ThreadCpuClock.Now() - cpuStart;
 
         if (outcome.Kind == OutcomeKind.SetupFailed) return new RunResult(outcome, ResourceUsage.Zero, module.Sha256);
-        if (outcome.Kind == OutcomeKind.MemoryLimit || GrowRefusals(instance) > 0) limitsHit.Add(LimitKind.MaxMemory);
+        if (outcome.Kind == OutcomeKind.MemoryLimit || (limits.MaxMemoryBytes is not null && module.GrowInstrumented && GrowRefusals(instance) > 0)) limitsHit.Add(LimitKind.MaxMemory);
         if (outcome.Kind == OutcomeKind.OutOfFuel) limitsHit.Add(LimitKind.Fuel);
         if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(LimitKind.Timeout);
 

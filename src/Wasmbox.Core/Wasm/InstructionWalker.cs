@@ -33,6 +33,10 @@ internal static class InstructionWalker
 
     private static readonly SimdImmediate[] SimdImmediates = BuildSimdTable();
 
+    /// <summary>True when the walker knows the immediates of SIMD sub-opcode <paramref name="subOpcode"/>.</summary>
+    public static bool IsKnownSimdOpcode(uint subOpcode) =>
+        subOpcode < SimdImmediates.Length && SimdImmediates[subOpcode] != SimdImmediate.Unknown;
+
     /// <summary>
     /// Walks instructions from the reader's position up to and including the <c>end</c> that
     /// closes the expression, and records every <c>memory.grow</c> in <paramref name="growSites"/>.

@@ -19,14 +19,17 @@ public static class ModuleLoader
     {
         var original = ReadModuleBytes(path);
         var sha = Convert.ToHexStringLower(SHA256.HashData(original));
-        var rewritten = WasmGrowInstrumenter.Instrument(original);
         var key = ModuleCache.Key(sha, engine.Settings.Fingerprint);
 
         if (cache?.TryGet(key) is { } cached)
         {
             try
             {
-                return new LoadedModule(Module.DeserializeFile(engine.Engine, Path.GetFileName(path), cached), sha, rewritten.Instrumented, FromCache: true);
+                var module = Module.DeserializeFile(engine.Engine, Path.GetFileName(path), cached);
+                // The artifact was compiled from our rewrite when the rewrite succeeded; its exports say so, which saves
+                // rewriting again on every cached start.
+                var instrumented = module.Exports.Any(e => e.Name == WasmGrowInstrumenter.RefusedCountExport);
+                return new LoadedModule(module, sha, instrumented, FromCache: true);
             }
             catch (WasmtimeException)
             {
@@ -35,9 +38,10 @@ public static class ModuleLoader
             }
         }
 
-        var module = Compile(path, engine, rewritten.Bytes);
-        cache?.Put(key, module.Serialize());
-        return new LoadedModule(module, sha, rewritten.Instrumented, FromCache: false);
+        var rewritten = WasmGrowInstrumenter.Instrument(original);
+        var compiled = Compile(path, engine, rewritten.Bytes);
+        cache?.Put(key, compiled.Serialize());
+        return new LoadedModule(compiled, sha, rewritten.Instrumented, FromCache: false);
     }
 
     /// <summary>The module's bytes; WAT text (a <c>.wat</c> file) is converted to binary first.</summary>

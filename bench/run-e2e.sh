@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks: `wasmbox run` against a plain Wasmtime embedding, Node's node:wasi and native builds.
+#
+#   bash bench/run-e2e.sh            # build what is needed, warm the caches, run both rows, print medians and ratios
+#
+# Environment (all optional):
+#   RUNS=30          hyperfine --runs per command        WARMUP=3     hyperfine --warmup per command
+#   ROUNDS=200       argument of cpu.wasm (about 1 s under `wasmbox run` on the reference VM; 450 is its default)
+#   FUEL=...         the --fuel budget of the informational fuel run (default 10^15, far more than cpu.wasm uses)
+#   SKIP_BUILD=1     reuse bench/.out/{wasmbox,plainembed,native} from an earlier run
+#   OUT=DIR          where this run's JSON and summary go (default bench/.out/results/<UTC time>)
+#
+# Everything it writes goes under bench/.out/ (gitignored) and the two cache dirs below in /tmp. It does not touch
+# the solution's own bin/obj folders: both publishes use --artifacts-path bench/.out/artifacts.
+set -euo pipefail
+
+bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$bench/.." && pwd)"
+cd "$repo"
+
+RUNS="${RUNS:-30}"
+WARMUP="${WARMUP:-3}"
+ROUNDS="${ROUNDS:-200}"
+FUEL="${FUEL:-1000000000000000}"
+out="$bench/.out"
+OUT="${OUT:-$out/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+wbx_cache=/tmp/wbx-bench-cache
+plain_cache=/tmp/wbx-bench-plain-cache
+
+say() { printf '\n=== %s\n' "$*" >&2; }
+
+# --- tools ----------------------------------------------------------------------------------------------------------
+if ! command -v hyperfine >/dev/null; then
+  say "installing hyperfine (apt-get)"
+  if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && apt-get install -y -qq hyperfine >&2
+  else sudo apt-get update -qq && sudo apt-get install -y -qq hyperfine >&2; fi
+fi
+for tool in dotnet node cc; do
+  command -v "$tool" >/dev/null || { echo "run-e2e.sh: $tool is not installed; it is needed for the comparison" >&2; exit 1; }
+done
+
+# --- build ----------------------------------------------------------------------------------------------------------
+wasmbox="$out/wasmbox/wasmbox"
+plain="$out/plainembed/plainembed"
+native="$out/native"
+if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+  say "publishing the wasmbox CLI and PlainEmbed (Release, framework-dependent, JIT) into bench/.out/"
+  dotnet publish src/Wasmbox.Cli/Wasmbox.Cli.csproj -c Release -o "$out/wasmbox" \
+    --artifacts-path "$out/artifacts" --nologo -v quiet >&2
+  dotnet publish bench/PlainEmbed/PlainEmbed.csproj -c Release -o "$out/plainembed" \
+    --artifacts-path "$out/artifacts" --nologo -v quiet >&2
+  say "compiling the native builds (cc -O2)"
+  mkdir -p "$native"
+  cc -O2 -o "$native/hello" tests/guests/c/hello.c
+  cc -O2 -o "$native/cpu" tests/guests/c/cpu.c
+fi
+for f in "$wasmbox" "$plain" "$native/hello" "$native/cpu"; do
+  [[ -x "$f" ]] || { echo "run-e2e.sh: $f is missing; run without SKIP_BUILD=1" >&2; exit 1; }
+done
+
+hello=tests/guests/c/hello.wasm
+cpu=tests/guests/c/cpu.wasm
+node_run="node --no-warnings bench/node-wasi.mjs"
+
+# --- warm the caches and check every contender gives the same answer ------------------------------------------------
+say "warming the caches ($wbx_cache, $plain_cache)"
+mkdir -p "$OUT"
+for m in "$hello" "$cpu"; do
+  for limits in "" --timeout --fuel; do  # compile takes --timeout and --fuel as flags
+    # shellcheck disable=SC2086
+    "$wasmbox" compile --cache-dir "$wbx_cache" $limits "$m" >/dev/null
+    # shellcheck disable=SC2086
+    state="$("$wasmbox" compile --cache-dir "$wbx_cache" $limits "$m")"
+    [[ "$state" == cached* ]] || { echo "run-e2e.sh: the wasmbox cache did not warm for $m $limits: $state" >&2; exit 1; }
+  done
+  "$plain" --cache-dir "$plain_cache" "$m" 1 >/dev/null
+done
+
+check() { # check EXPECTED CMD...: the command's stdout must be EXPECTED
+  local got
+  got="$("${@:2}")" || { echo "run-e2e.sh: '${*:2}' failed" >&2; exit 1; }
+  [[ "$got" == "$1" ]] || { echo "run-e2e.sh: '${*:2}' printed '$got', expected '$1'" >&2; exit 1; }
+}
+say "checking outputs"
+check "hello from wasmbox" "$wasmbox" run --cache-dir "$wbx_cache" "$hello"
+check "hello from wasmbox" "$plain" --cache-dir "$plain_cache" "$hello"
+check "hello from wasmbox" $node_run "$hello"
+check "hello from wasmbox" "$native/hello"
+cpu_expected="$("$native/cpu" "$ROUNDS")"
+check "$cpu_expected" "$wasmbox" run --cache-dir "$wbx_cache" "$cpu" "$ROUNDS"
+check "$cpu_expected" "$wasmbox" run --cache-dir "$wbx_cache" --timeout 60s "$cpu" "$ROUNDS"
+check "$cpu_expected" "$wasmbox" run --cache-dir "$wbx_cache" --fuel "$FUEL" "$cpu" "$ROUNDS"
+check "$cpu_expected" "$plain" --cache-dir "$plain_cache" "$cpu" "$ROUNDS"
+check "$cpu_expected" $node_run "$cpu" "$ROUNDS"
+
+# --- the machine ----------------------------------------------------------------------------------------------------
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "nproc: $(nproc)"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+  echo "kernel: $(uname -sr)"
+  echo "dotnet: $(dotnet --version) (runtime $(dotnet --list-runtimes | sed -n 's/^Microsoft.NETCore.App \([^ ]*\).*/\1/p' | tail -1))"
+  echo "node: $(node --version)"
+  echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
+  echo "cc: $(cc --version | head -1)"
+  echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Directory.Build.props Directory.Packages.props 2>/dev/null || echo ' (src has uncommitted changes)')"
+  echo "loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "runs: $RUNS, warmup: $WARMUP, cpu rounds: $ROUNDS, fuel: $FUEL"
+} | tee "$OUT/machine.txt" >&2
+
+hf() { # hf NAME then pairs of (label, command)
+  local name="$1"; shift
+  local args=()
+  while (($#)); do args+=(--command-name "$1" "$2"); shift 2; done
+  say "row $name"
+  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/$name.json" "${args[@]}" >&2
+}
+
+# --- row a: hello.wasm, warm cache ----------------------------------------------------------------------------------
+hf hello \
+  "wasmbox run"  "$wasmbox run --cache-dir $wbx_cache $hello" \
+  "plainembed"   "$plain --cache-dir $plain_cache $hello" \
+  "node wasi"    "$node_run $hello" \
+  "native"       "$native/hello"
+
+# --- row b: CPU-bound guest -----------------------------------------------------------------------------------------
+hf cpu \
+  "wasmbox run"               "$wasmbox run --cache-dir $wbx_cache $cpu $ROUNDS" \
+  "wasmbox run --timeout 60s" "$wasmbox run --cache-dir $wbx_cache --timeout 60s $cpu $ROUNDS" \
+  "wasmbox run --fuel"        "$wasmbox run --cache-dir $wbx_cache --fuel $FUEL $cpu $ROUNDS" \
+  "plainembed"                "$plain --cache-dir $plain_cache $cpu $ROUNDS" \
+  "node wasi"                 "$node_run $cpu $ROUNDS" \
+  "native"                    "$native/cpu $ROUNDS"
+
+echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
+node bench/summarize.mjs "$OUT" | tee "$OUT/summary.md"
+echo "raw hyperfine JSON: $OUT" >&2

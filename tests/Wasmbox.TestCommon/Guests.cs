@@ -1,0 +1,25 @@
+namespace Wasmbox.TestCommon;
+
+/// <summary>Paths of the test guests in tests/guests (C built to .wasm, WAT as text), found from the repository root.</summary>
+public static class Guests
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    /// <summary>A built C guest: <c>C("hello")</c> is tests/guests/c/hello.wasm.</summary>
+    public static string C(string name) => Existing(Path.Combine(RepoRoot, "tests", "guests", "c", name + ".wasm"));
+
+    /// <summary>A WAT guest: <c>Wat("loop")</c> is tests/guests/wat/loop.wat.</summary>
+    public static string Wat(string name) => Existing(Path.Combine(RepoRoot, "tests", "guests", "wat", name + ".wat"));
+
+    private static string Existing(string path) =>
+        File.Exists(path) ? path : throw new FileNotFoundException($"test guest missing: {path}; run tests/guests/build.sh");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Wasmbox.slnx"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("cannot find the repository root (Wasmbox.slnx) above " + AppContext.BaseDirectory);
+    }
+}
