@@ -49,8 +49,14 @@ public static class WasmboxCli
         {
             var command = parsed.CommandResult.Command;
             var help = command == root ? "wasmbox --help" : $"wasmbox {command.Name} --help";
-            var result = CliError.Print(stderr, $"{parsed.Errors[0].Message.TrimEnd('.')}; see '{help}'");
-            if (command == run.Command) run.WriteSetupFailureReport(parsed, stderr, parsed.Errors[0].Message);
+            // An unknown word explains "no command given" better than that does, so it goes first.
+            var error = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)))
+                        ?? parsed.Errors[0];
+            var message = command == root && parsed.UnmatchedTokens.Count == 0
+                ? "no command given; use run, compile or inspect"
+                : error.Message.TrimEnd('.');
+            var result = CliError.Print(stderr, $"{message}; see '{help}'");
+            if (command == run.Command) run.WriteSetupFailureReport(parsed, stderr, message);
             return result;
         }
         return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test of Wasmbox: the guest rebuild check and all .NET test projects.
+# CI runs exactly this (.ci/run). Usage: ./test.sh
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here"
+
+# The guest toolchain lets CI check that the committed .wasm files are what their sources build to.
+scripts/ensure-debian-packages.sh clang lld wasi-libc libclang-rt-dev-wasm32
+echo "== guests: committed .wasm files match their sources"
+bash tests/guests/build.sh --check
+
+echo "== dotnet test (Release)"
+log="$(mktemp)"
+status=0
+dotnet test Wasmbox.slnx -c Release --nologo 2>&1 | tee "$log" || status=$?
+
+# One closing line in the plain form CI reads: "N passed, N failed, N skipped".
+awk '/(Passed|Failed)! +- +Failed:/ {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
