@@ -19,4 +19,7 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     public ModuleCache? Cache { get; init; }
 
     public IWasiBinding Wasi { get; init; } = WasmtimeBuiltinWasi.Instance;
+
+    /// <summary>Receives every WASI call (<c>--trace</c>); only Wasmbox's own WASI host can trace.</summary>
+    public Wasmbox.Wasi.Tracing.IWasiTraceSink? Trace { get; init; }
 }

@@ -72,8 +72,10 @@ public static class Sandbox
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };
         argv.AddRange(request.Args);
-        try { request.Wasi.Configure(store, new WasiContextSpec(argv, request.Policy, request.Stdio)); }
+        IDisposable? wasiSession;
+        try { wasiSession = request.Wasi.Configure(store, new WasiContextSpec(argv, request.Policy, request.Stdio) { Trace = request.Trace }); }
         catch (SetupException e) { return Failed(e, module.Sha256); }
+        using var wasiResources = wasiSession;
 
         var clock = Stopwatch.StartNew();
         var cpuStart = ThreadCpuClock.Now();
@@ -123,6 +125,14 @@ public static class Sandbox
         var limits = request.Policy.Limits;
         if (deadline is { Expired: true }) return RunOutcome.TimedOut(limits.Timeout!.Value);
         if (e.ExitCode is { } code) return RunOutcome.Exited(code);
+        // Wasmbox's own WASI host unwinds the guest with its own exceptions, which Wasmtime keeps as the inner one.
+        switch (e.InnerException)
+        {
+            case Wasmbox.Wasi.WasiProcExit exit: return RunOutcome.Exited(exit.Code);
+            case Wasmbox.Wasi.WasiTrap wasiTrap: return RunOutcome.Trapped("WasiTrap", $"trapped: {wasiTrap.Message}");
+            case TimeoutException: break;
+            case { } hostBug: return RunOutcome.Trapped("HostError", $"trapped: host error in a WASI call: {hostBug.GetType().Name}: {hostBug.Message}");
+        }
         if (e is TrapException trap)
         {
             return trap.Type switch

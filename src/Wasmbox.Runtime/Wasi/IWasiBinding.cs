@@ -5,7 +5,11 @@ namespace Wasmbox.Runtime.Wasi;
 
 /// <summary>Everything a WASI implementation needs to set up one guest.</summary>
 /// <param name="Argv">The guest's whole argv, argv[0] included.</param>
-public sealed record WasiContextSpec(IReadOnlyList<string> Argv, SandboxPolicy Policy, GuestStdio Stdio);
+public sealed record WasiContextSpec(IReadOnlyList<string> Argv, SandboxPolicy Policy, GuestStdio Stdio)
+{
+    /// <summary>Receives every WASI call, when the binding can trace (Wasmbox's own host can; Wasmtime's built-in one cannot).</summary>
+    public Wasmbox.Wasi.Tracing.IWasiTraceSink? Trace { get; init; }
+}
 
 /// <summary>
 /// The seam between the runner and a WASI preview1 implementation. Today the only one is Wasmtime's built-in WASI
@@ -18,6 +22,7 @@ public interface IWasiBinding
     void Define(Linker linker);
 
     /// <summary>Gives one store its WASI context: args, env, preopens, stdio, all from the policy and nothing else.</summary>
+    /// <returns>What to dispose when the run is over (open files, sockets), or null.</returns>
     /// <exception cref="SetupException">A grant or stdio target cannot be opened.</exception>
-    void Configure(Store store, WasiContextSpec spec);
+    IDisposable? Configure(Store store, WasiContextSpec spec);
 }

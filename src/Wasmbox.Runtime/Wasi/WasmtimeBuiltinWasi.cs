@@ -18,7 +18,7 @@ public sealed class WasmtimeBuiltinWasi : IWasiBinding
 
     public void Define(Linker linker) => linker.DefineWasi();
 
-    public void Configure(Store store, WasiContextSpec spec)
+    public IDisposable? Configure(Store store, WasiContextSpec spec)
     {
         var config = new WasiConfiguration()
             .WithArgs(spec.Argv)
@@ -44,7 +44,11 @@ public sealed class WasmtimeBuiltinWasi : IWasiBinding
             case OutputTarget.ToFile f: config.WithStandardError(f.Path); break;
         }
 
-        try { store.SetWasiConfiguration(config); }
+        try
+        {
+            store.SetWasiConfiguration(config);
+            return null;
+        }
         catch (WasmtimeException e)
         {
             throw new SetupException(SetupStage.Stdio, $"cannot prepare the guest's files: {e.Message.Split('\n')[0]}; check the --dir/--ro-dir paths and --stdin file");

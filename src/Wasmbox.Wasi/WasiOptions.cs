@@ -1,0 +1,44 @@
+using System.Net.Sockets;
+using Wasmbox.Core.Policy;
+using Wasmbox.Wasi.Tracing;
+
+namespace Wasmbox.Wasi;
+
+/// <summary>Everything one guest's WASI world is made of. Deny by default: the defaults grant nothing.</summary>
+public sealed record WasiOptions
+{
+    /// <summary>The guest's argv, argv[0] included.</summary>
+    public IReadOnlyList<string> Argv { get; init; } = [];
+
+    public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
+
+    /// <summary>Directory grants, preopened as fd 3, 4, … in this order.</summary>
+    public IReadOnlyList<DirGrant> Preopens { get; init; } = [];
+
+    /// <summary>Listening sockets preopened after the directories (<c>--listen</c>); owned by the context once given.</summary>
+    public IReadOnlyList<Socket> Listeners { get; init; } = [];
+
+    /// <summary>fd 0; null reads as end of file.</summary>
+    public Stream? Stdin { get; init; }
+
+    /// <summary>fd 1; null discards.</summary>
+    public Stream? Stdout { get; init; }
+
+    /// <summary>fd 2; null discards.</summary>
+    public Stream? Stderr { get; init; }
+
+    /// <summary>When set, clocks start at a fixed instant and advance only with the guest's own actions, and random_get is seeded with this value.</summary>
+    public ulong? DeterministicSeed { get; init; }
+
+    /// <summary><c>--max-open-files</c>: descriptors open at once, stdio and preopens included (EMFILE beyond).</summary>
+    public int? MaxOpenFiles { get; init; }
+
+    /// <summary><c>--max-disk-write</c>: bytes written to files under the grants (EDQUOT beyond).</summary>
+    public long? MaxDiskWriteBytes { get; init; }
+
+    /// <summary><c>--max-output</c>: bytes written to stdout and stderr together; beyond it output is dropped.</summary>
+    public long? MaxOutputBytes { get; init; }
+
+    /// <summary>Sees every call; null for none (no cost).</summary>
+    public IWasiTraceSink? Trace { get; init; }
+}
