@@ -5,7 +5,8 @@
 #
 # Environment (all optional):
 #   RUNS=30          hyperfine --runs per command        WARMUP=3     hyperfine --warmup per command
-#   ROUNDS=200       argument of cpu.wasm (about 1 s under `wasmbox run` on the reference VM; 450 is its default)
+#   ROUNDS=350       argument of cpu.wasm (about 1 s under `wasmbox run` on the reference VM; 450 is its default)
+#   ROWS="hello cpu epoch"   which rows to run (epoch: the diagnostic row that splits the cost of --timeout)
 #   FUEL=...         the --fuel budget of the informational fuel run (default 10^15, far more than cpu.wasm uses)
 #   SKIP_BUILD=1     reuse bench/.out/{wasmbox,plainembed,native} from an earlier run
 #   OUT=DIR          where this run's JSON and summary go (default bench/.out/results/<UTC time>)
@@ -20,7 +21,8 @@ cd "$repo"
 
 RUNS="${RUNS:-30}"
 WARMUP="${WARMUP:-3}"
-ROUNDS="${ROUNDS:-200}"
+ROUNDS="${ROUNDS:-350}"
+ROWS="${ROWS:-hello cpu epoch}"
 FUEL="${FUEL:-1000000000000000}"
 out="$bench/.out"
 OUT="${OUT:-$out/results/$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -73,7 +75,10 @@ for m in "$hello" "$cpu"; do
     state="$("$wasmbox" compile --cache-dir "$wbx_cache" $limits "$m")"
     [[ "$state" == cached* ]] || { echo "run-e2e.sh: the wasmbox cache did not warm for $m $limits: $state" >&2; exit 1; }
   done
-  "$plain" --cache-dir "$plain_cache" "$m" 1 >/dev/null
+  for knob in "" --epoch; do
+    # shellcheck disable=SC2086
+    "$plain" --cache-dir "$plain_cache" $knob "$m" 1 >/dev/null
+  done
 done
 
 check() { # check EXPECTED CMD...: the command's stdout must be EXPECTED
@@ -92,6 +97,8 @@ check "$cpu_expected" "$wasmbox" run --cache-dir "$wbx_cache" --timeout 60s "$cp
 check "$cpu_expected" "$wasmbox" run --cache-dir "$wbx_cache" --fuel "$FUEL" "$cpu" "$ROUNDS"
 check "$cpu_expected" "$plain" --cache-dir "$plain_cache" "$cpu" "$ROUNDS"
 check "$cpu_expected" $node_run "$cpu" "$ROUNDS"
+check "$cpu_expected" "$plain" --cache-dir "$plain_cache" --epoch "$cpu" "$ROUNDS"
+check "$cpu_expected" "$plain" --cache-dir "$plain_cache" --epoch-tick 5 "$cpu" "$ROUNDS"
 
 # --- the machine ----------------------------------------------------------------------------------------------------
 {
@@ -105,8 +112,10 @@ check "$cpu_expected" $node_run "$cpu" "$ROUNDS"
   echo "cc: $(cc --version | head -1)"
   echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Directory.Build.props Directory.Packages.props 2>/dev/null || echo ' (src has uncommitted changes)')"
   echo "loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "runs: $RUNS, warmup: $WARMUP, cpu rounds: $ROUNDS, fuel: $FUEL"
+  echo "runs: $RUNS, warmup: $WARMUP, cpu rounds: $ROUNDS, fuel: $FUEL, rows: $ROWS"
 } | tee "$OUT/machine.txt" >&2
+
+row() { [[ " $ROWS " == *" $1 "* ]]; }
 
 hf() { # hf NAME then pairs of (label, command)
   local name="$1"; shift
@@ -117,20 +126,30 @@ hf() { # hf NAME then pairs of (label, command)
 }
 
 # --- row a: hello.wasm, warm cache ----------------------------------------------------------------------------------
-hf hello \
-  "wasmbox run"  "$wasmbox run --cache-dir $wbx_cache $hello" \
-  "plainembed"   "$plain --cache-dir $plain_cache $hello" \
-  "node wasi"    "$node_run $hello" \
-  "native"       "$native/hello"
+# "wasmbox --version" runs no guest: it is there to show how much of the gap is the CLI's own start-up.
+row hello && hf hello \
+  "wasmbox run"       "$wasmbox run --cache-dir $wbx_cache $hello" \
+  "plainembed"        "$plain --cache-dir $plain_cache $hello" \
+  "node wasi"         "$node_run $hello" \
+  "native"            "$native/hello" \
+  "wasmbox --version" "$wasmbox --version"
 
 # --- row b: CPU-bound guest -----------------------------------------------------------------------------------------
-hf cpu \
+row cpu && hf cpu \
   "wasmbox run"               "$wasmbox run --cache-dir $wbx_cache $cpu $ROUNDS" \
   "wasmbox run --timeout 60s" "$wasmbox run --cache-dir $wbx_cache --timeout 60s $cpu $ROUNDS" \
   "wasmbox run --fuel"        "$wasmbox run --cache-dir $wbx_cache --fuel $FUEL $cpu $ROUNDS" \
   "plainembed"                "$plain --cache-dir $plain_cache $cpu $ROUNDS" \
   "node wasi"                 "$node_run $cpu $ROUNDS" \
   "native"                    "$native/cpu $ROUNDS"
+
+# --- row c (diagnostic): what --timeout costs in a plain embedding ------------------------------------------------
+# plainembed --epoch: epoch checks compiled in, deadline never reached, no ticker (the checks alone).
+# plainembed --epoch-tick 5: plus a thread that advances the epoch every 5 ms and a callback each tick (what wasmbox does).
+row epoch && hf epoch \
+  "plainembed"                "$plain --cache-dir $plain_cache $cpu $ROUNDS" \
+  "plainembed --epoch"        "$plain --cache-dir $plain_cache --epoch $cpu $ROUNDS" \
+  "plainembed --epoch-tick 5" "$plain --cache-dir $plain_cache --epoch-tick 5 $cpu $ROUNDS"
 
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
 node bench/summarize.mjs "$OUT" | tee "$OUT/summary.md"

@@ -36,6 +36,7 @@ if (hello) {
     ['wasmbox run', 'plainembed'],
     ['wasmbox run', 'node wasi'],
     ['wasmbox run', 'native'],
+    ['wasmbox --version', 'plainembed', '(CLI start-up alone vs a whole plain run)'],
   ]);
 }
 const cpu = load('cpu');
@@ -50,5 +51,13 @@ if (cpu) {
     ['wasmbox run --fuel', 'wasmbox run'],
     ['wasmbox run', 'plainembed'],
     ['wasmbox run', 'node wasi'],
+  ]);
+}
+const epoch = load('epoch');
+if (epoch) {
+  table('c. diagnostic: cost of epoch interruption in a plain embedding (cpu.wasm)', epoch, [
+    ['plainembed --epoch', 'plainembed', '(checks compiled in, no ticking)'],
+    ['plainembed --epoch-tick 5', 'plainembed', '(checks + 5 ms ticker + callback)'],
+    ['plainembed --epoch-tick 5', 'plainembed --epoch'],
   ]);
 }
