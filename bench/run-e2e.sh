@@ -8,6 +8,10 @@
 #   ROUNDS=350       argument of cpu.wasm (about 1 s under `wasmbox run` on the reference VM; 450 is its default)
 #   ROWS="hello cpu epoch"   which rows to run (epoch: the diagnostic row that splits the cost of --timeout)
 #   FUEL=...         the --fuel budget of the informational fuel run (default 10^15, far more than cpu.wasm uses)
+#   QUIET_LOAD=1.0   before each row, wait (at most QUIET_WAIT=900 s) until the 1-minute load average is below this;
+#                    for shared machines. Unset: do not wait. The load before and after each row is recorded either way.
+#   BUILD_REV=REV    build the CLI from that commit (git archive into bench/.out/rev-src) instead of the working tree,
+#                    e.g. BUILD_REV=HEAD while someone else is editing src/
 #   SKIP_BUILD=1     reuse bench/.out/{wasmbox,plainembed,native} from an earlier run
 #   OUT=DIR          where this run's JSON and summary go (default bench/.out/results/<UTC time>)
 #
@@ -47,7 +51,16 @@ plain="$out/plainembed/plainembed"
 native="$out/native"
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   say "publishing the wasmbox CLI and PlainEmbed (Release, framework-dependent, JIT) into bench/.out/"
-  dotnet publish src/Wasmbox.Cli/Wasmbox.Cli.csproj -c Release -o "$out/wasmbox" \
+  cli_src="$repo"
+  if [[ -n "${BUILD_REV:-}" ]]; then
+    cli_src="$out/rev-src"
+    rm -rf "$cli_src" && mkdir -p "$cli_src"
+    git archive "$BUILD_REV" src Directory.Build.props Directory.Packages.props global.json | tar -x -C "$cli_src"
+    git rev-parse --short "$BUILD_REV" > "$out/wasmbox.rev"
+  else
+    echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Directory.Build.props Directory.Packages.props || echo '+uncommitted')" > "$out/wasmbox.rev"
+  fi
+  dotnet publish "$cli_src/src/Wasmbox.Cli/Wasmbox.Cli.csproj" -c Release -o "$out/wasmbox" \
     --artifacts-path "$out/artifacts" --nologo -v quiet >&2
   dotnet publish bench/PlainEmbed/PlainEmbed.csproj -c Release -o "$out/plainembed" \
     --artifacts-path "$out/artifacts" --nologo -v quiet >&2
@@ -110,19 +123,30 @@ check "$cpu_expected" "$plain" --cache-dir "$plain_cache" --epoch-tick 5 "$cpu" 
   echo "node: $(node --version)"
   echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
   echo "cc: $(cc --version | head -1)"
-  echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Directory.Build.props Directory.Packages.props 2>/dev/null || echo ' (src has uncommitted changes)')"
-  echo "loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "wasmbox built from: $(cat "$out/wasmbox.rev" 2>/dev/null || echo unknown)"
   echo "runs: $RUNS, warmup: $WARMUP, cpu rounds: $ROUNDS, fuel: $FUEL, rows: $ROWS"
 } | tee "$OUT/machine.txt" >&2
 
 row() { [[ " $ROWS " == *" $1 "* ]]; }
 
+wait_quiet() {
+  [[ -n "${QUIET_LOAD:-}" ]] || return 0
+  local waited=0
+  while awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v q="$QUIET_LOAD" 'BEGIN{exit !(l >= q)}'; do
+    if ((waited >= ${QUIET_WAIT:-900})); then echo "run-e2e.sh: still busy after ${waited}s; measuring anyway" >&2; return 0; fi
+    sleep 10; waited=$((waited + 10))
+  done
+}
+
 hf() { # hf NAME then pairs of (label, command)
   local name="$1"; shift
   local args=()
   while (($#)); do args+=(--command-name "$1" "$2"); shift 2; done
+  wait_quiet
   say "row $name"
+  echo "loadavg before $name: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
   hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/$name.json" "${args[@]}" >&2
+  echo "loadavg after $name: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
 }
 
 # --- row a: hello.wasm, warm cache ----------------------------------------------------------------------------------
@@ -151,6 +175,5 @@ row epoch && hf epoch \
   "plainembed --epoch"        "$plain --cache-dir $plain_cache --epoch $cpu $ROUNDS" \
   "plainembed --epoch-tick 5" "$plain --cache-dir $plain_cache --epoch-tick 5 $cpu $ROUNDS"
 
-echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
 node bench/summarize.mjs "$OUT" | tee "$OUT/summary.md"
 echo "raw hyperfine JSON: $OUT" >&2

@@ -12,16 +12,18 @@ const load = (name) => {
 
 function table(title, results, ratios) {
   console.log(`### ${title}\n`);
-  console.log('| contender | median | mean ± σ | min | max |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| contender | median | mean ± σ | min | max | CPU user+sys (mean) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const [name, r] of Object.entries(results)) {
-    console.log(`| ${name} | ${ms(r.median)} ms | ${ms(r.mean)} ± ${ms(r.stddev)} ms | ${ms(r.min)} ms | ${ms(r.max)} ms |`);
+    console.log(`| ${name} | ${ms(r.median)} ms | ${ms(r.mean)} ± ${ms(r.stddev)} ms | ${ms(r.min)} ms | ${ms(r.max)} ms | ${ms(r.user + r.system)} ms |`);
   }
-  console.log('\n| ratio (of medians) | value |');
-  console.log('|---|---:|');
+  console.log('\n| ratio | wall (of medians) | CPU user+sys (of means) |');
+  console.log('|---|---:|---:|');
   for (const [a, b, note] of ratios) {
     if (results[a] && results[b]) {
-      console.log(`| ${a} / ${b} | ${(results[a].median / results[b].median).toFixed(2)}×${note ? ` ${note}` : ''} |`);
+      const cpu = (r) => r.user + r.system;
+      const wall = (results[a].median / results[b].median).toFixed(2);
+      console.log(`| ${a} / ${b} | ${wall}×${note ? ` ${note}` : ''} | ${(cpu(results[a]) / cpu(results[b])).toFixed(2)}× |`);
     }
   }
   console.log('');

@@ -72,7 +72,7 @@ public static class Sandbox
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };
         argv.AddRange(request.Args);
-        IDisposable? wasiSession;
+        IWasiSession wasiSession;
         try { wasiSession = request.Wasi.Configure(store, new WasiContextSpec(argv, request.Policy, request.Stdio) { Trace = request.Trace }); }
         catch (SetupException e) { return Failed(e, module.Sha256); }
         using var wasiResources = wasiSession;
@@ -108,6 +108,7 @@ public static class Sandbox
         if (outcome.Kind == OutcomeKind.MemoryLimit || (limits.MaxMemoryBytes is not null && module.GrowInstrumented && GrowRefusals(instance) > 0)) limitsHit.Add(LimitKind.MaxMemory);
         if (outcome.Kind == OutcomeKind.OutOfFuel) limitsHit.Add(LimitKind.Fuel);
         if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(LimitKind.Timeout);
+        limitsHit.AddRange(wasiSession.LimitsHit);
 
         var usage = new ResourceUsage(
             wall,

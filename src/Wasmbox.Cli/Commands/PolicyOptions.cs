@@ -61,13 +61,50 @@ internal sealed class PolicyOptions
         HelpName = "none|process|jail",
     };
 
+    public Option<string?> MaxOpenFiles { get; } = new("--max-open-files")
+    {
+        Description = "Descriptors the guest may hold open at once, stdio and grants included; beyond it opens fail with EMFILE.",
+        HelpName = "N",
+    };
+
+    public Option<string?> MaxDiskWrite { get; } = new("--max-disk-write")
+    {
+        Description = "Bytes the guest may write to files in its grants (B, KiB, MiB, GiB); beyond it writes fail with EDQUOT.",
+        HelpName = "SIZE",
+    };
+
+    public Option<string?> MaxOutput { get; } = new("--max-output")
+    {
+        Description = "Bytes of stdout and stderr together; beyond it output is dropped and the report says so.",
+        HelpName = "SIZE",
+    };
+
+    public Option<string[]> Listen { get; } = new("--listen")
+    {
+        Description = "Preopen a listening TCP socket for the guest (after the directories): its way to be a server. Repeatable.",
+        HelpName = "HOST:PORT",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<bool> Deterministic { get; } = new("--deterministic")
+    {
+        Description = "Clocks start at a fixed instant and advance only with the guest; random_get is seeded (see --seed). Same inputs, same output.",
+    };
+
+    public Option<string?> Seed { get; } = new("--seed")
+    {
+        Description = "Seed for --deterministic (default 0); implies --deterministic.",
+        HelpName = "N",
+    };
+
     public Option<string?> Policy { get; } = new("--policy")
     {
         Description = "TOML policy file with the same settings (keys are these option names); flags given here override it.",
         HelpName = "FILE",
     };
 
-    public IEnumerable<Option> All => [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, Stdin, Isolation, Policy];
+    public IEnumerable<Option> All =>
+        [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, Stdin, MaxOpenFiles, MaxDiskWrite, MaxOutput, Listen, Deterministic, Seed, Isolation, Policy];
 
     /// <summary>The settings from the policy file (if any) with the flags on top. Throws <see cref="PolicyException"/>.</summary>
     public PolicySettings Read(ParseResult parsed)
@@ -80,7 +117,13 @@ internal sealed class PolicyOptions
             Timeout = Text(parsed, Timeout, cwd),
             Stdin = Text(parsed, Stdin, cwd),
             Isolation = Text(parsed, Isolation, cwd),
+            MaxOpenFiles = Text(parsed, MaxOpenFiles, cwd),
+            MaxDiskWrite = Text(parsed, MaxDiskWrite, cwd),
+            MaxOutput = Text(parsed, MaxOutput, cwd),
+            Seed = Text(parsed, Seed, cwd),
+            Deterministic = parsed.GetValue(Deterministic) ? new SettingText("true", Deterministic.Name, cwd) : null,
         };
+        flags.Listen.AddRange(Texts(parsed, Listen, cwd));
         flags.Dirs.AddRange(Texts(parsed, Dir, cwd));
         flags.RoDirs.AddRange(Texts(parsed, RoDir, cwd));
         flags.Env.AddRange(Texts(parsed, Env, cwd));

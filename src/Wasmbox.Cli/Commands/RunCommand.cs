@@ -2,6 +2,8 @@ using System.CommandLine;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 using Wasmbox.Runtime;
+using Wasmbox.Runtime.Wasi;
+using Wasmbox.Wasi.Tracing;
 
 namespace Wasmbox.Cli.Commands;
 
@@ -19,10 +21,19 @@ internal sealed class RunCommand
         HelpName = "FILE",
     };
 
+    private readonly Option<bool> _trace = new("--trace")
+    {
+        Description = "Print one line per WASI call on stderr: name, arguments, result errno, time in µs.",
+    };
+
+    // Which WASI implementation runs the guest. Wasmbox's own host is needed for --trace and the quotas; Wasmtime's
+    // built-in one is the reference it is compared with. Hidden: it is for diagnosis, not for users.
+    private readonly Option<string?> _wasiHost = new("--wasi-host") { Hidden = true, HelpName = "wasmbox|wasmtime" };
+
     public RunCommand()
     {
         Command = new Command("run", "Run a WASI command module in a sandbox that grants nothing but what the options say.");
-        foreach (var option in _policy.All.Concat(_cache.All).Append(_report)) Command.Options.Add(option);
+        foreach (var option in _policy.All.Concat(_cache.All).Append(_report).Append(_trace).Append(_wasiHost)) Command.Options.Add(option);
         Command.Arguments.Add(_module);
         Command.Arguments.Add(_args);
         Command.SetAction(Execute);
@@ -54,9 +65,31 @@ internal sealed class RunCommand
             return Finish(parsed, stderr, new RunResult(RunOutcome.SetupFailed(SetupStage.Policy, e.Message), ResourceUsage.Zero, null));
         }
 
-        var result = Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy) { Cache = _cache.Open(parsed) });
+        var trace = parsed.GetValue(_trace);
+        IWasiBinding wasi;
+        switch (parsed.GetValue(_wasiHost))
+        {
+            case "wasmbox": wasi = WasmboxWasi.Instance; break;
+            case "wasmtime": wasi = WasmtimeBuiltinWasi.Instance; break;
+            case null: wasi = NeedsOwnHost(policy, trace) ? WasmboxWasi.Instance : WasmtimeBuiltinWasi.Instance; break;
+            case var other:
+                return Finish(parsed, stderr, new RunResult(
+                    RunOutcome.SetupFailed(SetupStage.Policy, $"--wasi-host '{other}': write wasmbox or wasmtime"), ResourceUsage.Zero, null));
+        }
+
+        var result = Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy)
+        {
+            Cache = _cache.Open(parsed),
+            Wasi = wasi,
+            Trace = trace ? new TextTraceSink(stderr) : null,
+        });
         return Finish(parsed, stderr, result);
     }
+
+    /// <summary>Tracing, host-counted quotas, deterministic mode and listeners exist only in Wasmbox's own WASI host.</summary>
+    private static bool NeedsOwnHost(SandboxPolicy policy, bool trace) =>
+        trace || policy.Limits.MaxOpenFiles is not null || policy.Limits.MaxDiskWriteBytes is not null
+        || policy.Limits.MaxOutputBytes is not null || policy.DeterministicSeed is not null || policy.Listen.Count > 0;
 
     /// <summary>Says why the guest stopped when it did not exit by itself, writes the report, and returns the exit status.</summary>
     private int Finish(ParseResult parsed, TextWriter stderr, RunResult result)

@@ -23,6 +23,9 @@ public enum LimitKind
     MaxMemory,
     Fuel,
     Timeout,
+    MaxOpenFiles,
+    MaxDiskWrite,
+    MaxOutput,
 }
 
 /// <summary>The step of setting up a sandbox that failed; it says whose mistake it was and what to fix.</summary>
@@ -61,6 +64,9 @@ public static class OutcomeNames
         LimitKind.MaxMemory => "max-memory",
         LimitKind.Fuel => "fuel",
         LimitKind.Timeout => "timeout",
+        LimitKind.MaxOpenFiles => "max-open-files",
+        LimitKind.MaxDiskWrite => "max-disk-write",
+        LimitKind.MaxOutput => "max-output",
     };
 
     public static string Name(this SetupStage stage) => stage switch

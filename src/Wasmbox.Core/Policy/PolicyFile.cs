@@ -26,7 +26,8 @@ public static class PolicyFile
 {
     /// <summary>Every key a policy file may hold; anything else is refused so a typo never silently drops a limit.</summary>
     public static readonly IReadOnlyList<string> Keys =
-        ["dir", "ro-dir", "env", "max-memory", "fuel", "timeout", "stdin", "isolation"];
+        ["dir", "ro-dir", "env", "max-memory", "fuel", "timeout", "stdin", "isolation",
+         "max-open-files", "max-disk-write", "max-output", "listen", "deterministic", "seed"];
 
     public static PolicySettings Load(string path)
     {
@@ -57,6 +58,12 @@ public static class PolicyFile
                 case "timeout": settings.Timeout = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
                 case "stdin": settings.Stdin = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
                 case "isolation": settings.Isolation = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
+                case "max-open-files": settings.MaxOpenFiles = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
+                case "max-disk-write": settings.MaxDiskWrite = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
+                case "max-output": settings.MaxOutput = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
+                case "listen": settings.Listen.AddRange(Strings(value, source).Select(s => new SettingText(s, source, baseDirectory))); break;
+                case "deterministic": settings.Deterministic = new SettingText(Boolean(value, source), source, baseDirectory); break;
+                case "seed": settings.Seed = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
                 default:
                     throw new PolicyException($"{sourceName}: unknown setting '{key}'; the known ones are {string.Join(", ", Keys)}");
             }
@@ -100,6 +107,10 @@ public static class PolicyFile
         long n when allowInteger => n.ToString(CultureInfo.InvariantCulture),
         _ => throw new PolicyException($"{source}: expected {(allowInteger ? "a string or a whole number" : "a string")}, found {Describe(value)}"),
     };
+
+    private static string Boolean(object value, string source) => value is bool b
+        ? (b ? "true" : "false")
+        : throw new PolicyException($"{source}: expected true or false, found {Describe(value)}");
 
     private static IEnumerable<string> Strings(object value, string source) => value switch
     {

@@ -24,6 +24,16 @@ public sealed class PolicySettings
     public SettingText? Timeout { get; set; }
     public SettingText? Stdin { get; set; }
     public SettingText? Isolation { get; set; }
+    public SettingText? MaxOpenFiles { get; set; }
+    public SettingText? MaxDiskWrite { get; set; }
+    public SettingText? MaxOutput { get; set; }
+    public List<SettingText> Listen { get; } = [];
+
+    /// <summary><c>--deterministic</c>: "true"/"false" as text, so a flag can override a file either way.</summary>
+    public SettingText? Deterministic { get; set; }
+
+    /// <summary><c>--seed N</c>: the seed of deterministic mode (default 0); setting it implies deterministic mode.</summary>
+    public SettingText? Seed { get; set; }
 
     /// <summary>A new settings object: these settings, then <paramref name="over"/> on top.</summary>
     public PolicySettings OverlaidWith(PolicySettings over)
@@ -35,7 +45,13 @@ public sealed class PolicySettings
             Timeout = over.Timeout ?? Timeout,
             Stdin = over.Stdin ?? Stdin,
             Isolation = over.Isolation ?? Isolation,
+            MaxOpenFiles = over.MaxOpenFiles ?? MaxOpenFiles,
+            MaxDiskWrite = over.MaxDiskWrite ?? MaxDiskWrite,
+            MaxOutput = over.MaxOutput ?? MaxOutput,
+            Deterministic = over.Deterministic ?? Deterministic,
+            Seed = over.Seed ?? Seed,
         };
+        merged.Listen.AddRange(Listen.Concat(over.Listen));
         merged.Dirs.AddRange(Dirs.Concat(over.Dirs));
         merged.RoDirs.AddRange(RoDirs.Concat(over.RoDirs));
         merged.Env.AddRange(Env.Concat(over.Env));
@@ -61,9 +77,16 @@ public sealed class PolicySettings
             Limits = new SandboxLimits(
                 MaxMemory is null ? null : Parse(MaxMemory, ByteSize.Parse, v => v > 0 ? null : "must be more than 0"),
                 Fuel is null ? null : Parse(Fuel, ParseFuel, v => v > 0 ? null : "must be more than 0"),
-                Timeout is null ? null : Parse(Timeout, DurationText.Parse, _ => null)),
+                Timeout is null ? null : Parse(Timeout, DurationText.Parse, _ => null))
+            {
+                MaxOpenFiles = MaxOpenFiles is null ? null : Parse(MaxOpenFiles, ParseCount, v => v >= 3 ? null : "must be at least 3 (stdin, stdout and stderr)"),
+                MaxDiskWriteBytes = MaxDiskWrite is null ? null : Parse(MaxDiskWrite, ByteSize.Parse, _ => null),
+                MaxOutputBytes = MaxOutput is null ? null : Parse(MaxOutput, ByteSize.Parse, _ => null),
+            },
             Stdin = Stdin is null ? defaultStdin : StdinSource.Parse(Stdin.Text, Stdin.BaseDirectory, Stdin.Source),
             Isolation = Isolation is null ? IsolationTier.None : IsolationTiers.Parse(Isolation.Text, Isolation.Source),
+            Listen = Listen.Select(ValidateListen).ToList(),
+            DeterministicSeed = BuildSeed(),
         };
     }
 
@@ -88,6 +111,40 @@ public sealed class PolicySettings
         }
         return env;
     }
+
+    private ulong? BuildSeed()
+    {
+        var on = Deterministic is not null && Parse(Deterministic, ParseBool, _ => null);
+        if (Seed is not null) return Parse(Seed, ParseFuelLike("seed"), _ => null);
+        return on ? 0UL : null;
+    }
+
+    /// <summary>Checks the shape HOST:PORT; binding happens when the sandbox starts, where a busy port is reported.</summary>
+    private static string ValidateListen(SettingText setting)
+    {
+        var text = setting.Text;
+        var colon = text.LastIndexOf(':');
+        var ok = colon > 0 && colon < text.Length - 1
+                 && ushort.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _);
+        return ok ? text : throw new PolicyException($"{setting.Source} '{text}': write HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:0");
+    }
+
+    private static bool ParseBool(string text) => text switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw new FormatException($"'{text}' is not true or false"),
+    };
+
+    private static int ParseCount(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"'{text}' is not a whole number");
+
+    private static Func<string, ulong> ParseFuelLike(string what) => text =>
+        ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"'{text}' is not a {what}; write a whole number");
 
     private static ulong ParseFuel(string text) =>
         ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)

@@ -19,6 +19,12 @@ public sealed record SandboxPolicy
 
     public IsolationTier Isolation { get; init; } = IsolationTier.None;
 
+    /// <summary>Listening TCP sockets to preopen for the guest (<c>--listen HOST:PORT</c>), after the directories.</summary>
+    public IReadOnlyList<string> Listen { get; init; } = [];
+
+    /// <summary>When set, clocks start at a fixed instant and advance only with the guest, and random_get is seeded with it.</summary>
+    public ulong? DeterministicSeed { get; init; }
+
     /// <summary>No files, no env, no limits, empty stdin, in-process.</summary>
     public static SandboxPolicy DenyAll { get; } = new();
 }
@@ -29,5 +35,14 @@ public sealed record SandboxPolicy
 /// <param name="Timeout">Wall-clock limit from the start of the guest's <c>_start</c>.</param>
 public sealed record SandboxLimits(long? MaxMemoryBytes, ulong? Fuel, TimeSpan? Timeout)
 {
+    /// <summary>Descriptors open at once, stdio and preopens included; beyond it path_open and sock_accept fail with EMFILE.</summary>
+    public int? MaxOpenFiles { get; init; }
+
+    /// <summary>Bytes the guest may write to files under its grants; beyond it writes fail with EDQUOT.</summary>
+    public long? MaxDiskWriteBytes { get; init; }
+
+    /// <summary>Bytes of stdout and stderr together; beyond it output is dropped (the guest is not told) and the report says so.</summary>
+    public long? MaxOutputBytes { get; init; }
+
     public static SandboxLimits None { get; } = new(null, null, null);
 }

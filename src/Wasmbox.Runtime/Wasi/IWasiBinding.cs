@@ -22,7 +22,14 @@ public interface IWasiBinding
     void Define(Linker linker);
 
     /// <summary>Gives one store its WASI context: args, env, preopens, stdio, all from the policy and nothing else.</summary>
-    /// <returns>What to dispose when the run is over (open files, sockets), or null.</returns>
+    /// <returns>The guest's WASI session: disposed when the run is over (open files, sockets), asked which quotas it hit.</returns>
     /// <exception cref="SetupException">A grant or stdio target cannot be opened.</exception>
-    IDisposable? Configure(Store store, WasiContextSpec spec);
+    IWasiSession Configure(Store store, WasiContextSpec spec);
+}
+
+/// <summary>One guest's WASI state for the length of a run.</summary>
+public interface IWasiSession : IDisposable
+{
+    /// <summary>The quotas counted by the WASI host that refused something (open files, disk writes, output).</summary>
+    IReadOnlyList<Core.Outcomes.LimitKind> LimitsHit { get; }
 }

@@ -23,7 +23,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
 
     public void Define(Linker linker) => DefineAll(linker);
 
-    public IDisposable? Configure(Store store, WasiContextSpec spec)
+    public IWasiSession Configure(Store store, WasiContextSpec spec)
     {
         var streams = new List<Stream>();
         try
@@ -42,15 +42,37 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 Stdout = Open(spec.Stdio.Stdout, Console.OpenStandardOutput),
                 Stderr = Open(spec.Stdio.Stderr, Console.OpenStandardError),
                 Trace = spec.Trace,
+                MaxOpenFiles = spec.Policy.Limits.MaxOpenFiles,
+                MaxDiskWriteBytes = spec.Policy.Limits.MaxDiskWriteBytes,
+                MaxOutputBytes = spec.Policy.Limits.MaxOutputBytes,
+                DeterministicSeed = spec.Policy.DeterministicSeed,
             };
             var context = new WasiContext(options);
             store.SetData(new WasiStore(new Wasmbox.Wasi.Host.WasiHost(context), spec.Trace));
-            return context;
+            return new Session(context);
         }
         catch (Exception e) when (e is WasiSetupException or IOException or UnauthorizedAccessException)
         {
             throw new SetupException(SetupStage.Stdio, e.Message);
         }
+    }
+
+    /// <summary>The context of one run, and the quotas it hit.</summary>
+    private sealed class Session(WasiContext context) : IWasiSession
+    {
+        public IReadOnlyList<LimitKind> LimitsHit
+        {
+            get
+            {
+                var hit = new List<LimitKind>();
+                if (context.Quotas.OpenFilesLimitHit) hit.Add(LimitKind.MaxOpenFiles);
+                if (context.Quotas.DiskWriteLimitHit) hit.Add(LimitKind.MaxDiskWrite);
+                if (context.Quotas.OutputLimitHit) hit.Add(LimitKind.MaxOutput);
+                return hit;
+            }
+        }
+
+        public void Dispose() => context.Dispose();
     }
 
     private static Stream Open(OutputTarget target, Func<Stream> inherit) => target switch

@@ -18,7 +18,7 @@ public sealed class WasmtimeBuiltinWasi : IWasiBinding
 
     public void Define(Linker linker) => linker.DefineWasi();
 
-    public IDisposable? Configure(Store store, WasiContextSpec spec)
+    public IWasiSession Configure(Store store, WasiContextSpec spec)
     {
         var config = new WasiConfiguration()
             .WithArgs(spec.Argv)
@@ -47,11 +47,21 @@ public sealed class WasmtimeBuiltinWasi : IWasiBinding
         try
         {
             store.SetWasiConfiguration(config);
-            return null;
+            return NoSession.Instance;
         }
         catch (WasmtimeException e)
         {
             throw new SetupException(SetupStage.Stdio, $"cannot prepare the guest's files: {e.Message.Split('\n')[0]}; check the --dir/--ro-dir paths and --stdin file");
         }
     }
+}
+
+/// <summary>The built-in WASI keeps its state inside the store and counts no quotas.</summary>
+internal sealed class NoSession : IWasiSession
+{
+    public static NoSession Instance { get; } = new();
+
+    public IReadOnlyList<LimitKind> LimitsHit => [];
+
+    public void Dispose() { }
 }
