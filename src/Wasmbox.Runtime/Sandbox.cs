@@ -72,8 +72,16 @@ public static class Sandbox
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };
         argv.AddRange(request.Args);
+        using var interrupt = limits.Timeout is { } wallLimit ? new CancellationTokenSource(wallLimit) : null;
         IWasiSession wasiSession;
-        try { wasiSession = request.Wasi.Configure(store, new WasiContextSpec(argv, request.Policy, request.Stdio) { Trace = request.Trace }); }
+        try
+        {
+            wasiSession = request.Wasi.Configure(store, new WasiContextSpec(argv, request.Policy, request.Stdio)
+            {
+                Trace = request.Trace,
+                Interrupt = interrupt?.Token ?? CancellationToken.None,
+            });
+        }
         catch (SetupException e) { return Failed(e, module.Sha256); }
         using var wasiResources = wasiSession;
 
@@ -132,6 +140,8 @@ public static class Sandbox
             case Wasmbox.Wasi.WasiProcExit exit: return RunOutcome.Exited(exit.Code);
             case Wasmbox.Wasi.WasiTrap wasiTrap: return RunOutcome.Trapped("WasiTrap", $"trapped: {wasiTrap.Message}");
             case TimeoutException: break;
+            // A host call that was waiting when the wall-clock limit passed (poll_oneoff) was cancelled.
+            case OperationCanceledException when limits.Timeout is { } wall: return RunOutcome.TimedOut(wall);
             case { } hostBug: return RunOutcome.Trapped("HostError", $"trapped: host error in a WASI call: {hostBug.GetType().Name}: {hostBug.Message}");
         }
         if (e is TrapException trap)

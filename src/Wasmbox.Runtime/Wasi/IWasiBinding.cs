@@ -9,6 +9,12 @@ public sealed record WasiContextSpec(IReadOnlyList<string> Argv, SandboxPolicy P
 {
     /// <summary>Receives every WASI call, when the binding can trace (Wasmbox's own host can; Wasmtime's built-in one cannot).</summary>
     public Wasmbox.Wasi.Tracing.IWasiTraceSink? Trace { get; init; }
+
+    /// <summary>
+    /// Cancelled when the run's wall-clock limit passes. The epoch deadline stops wasm code, but not a host call that is
+    /// waiting (poll_oneoff, a blocking read); the host watches this token so such a wait ends on time too.
+    /// </summary>
+    public CancellationToken Interrupt { get; init; }
 }
 
 /// <summary>

@@ -47,7 +47,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 MaxOutputBytes = spec.Policy.Limits.MaxOutputBytes,
                 DeterministicSeed = spec.Policy.DeterministicSeed,
             };
-            var context = new WasiContext(options);
+            var context = new WasiContext(options) { Interrupt = spec.Interrupt };
             store.SetData(new WasiStore(new Wasmbox.Wasi.Host.WasiHost(context), spec.Trace));
             return new Session(context);
         }
