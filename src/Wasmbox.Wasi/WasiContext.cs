@@ -7,7 +7,7 @@ namespace Wasmbox.Wasi;
 /// The WASI state of one guest: its argv and environment, its descriptors, its clocks and random source, its quotas.
 /// Created per run; disposing it closes every host resource the guest had open.
 /// </summary>
-public sealed class WasiContext : IDisposable
+public sealed partial class WasiContext : IDisposable
 {
     public WasiContext(WasiOptions options)
     {
@@ -24,6 +24,7 @@ public sealed class WasiContext : IDisposable
                 throw new WasiSetupException($"cannot open the grant {grant.HostPath}: {errno.Name()}; check that it exists and is readable");
             AddOrThrow(dir);
         }
+        AddListeners();
     }
 
     public WasiOptions Options { get; }
