@@ -24,9 +24,8 @@ public static class ListenerSockets
         {
             // Why explicit: [::]:PORT means IPv6 only, whatever the host's bindv6only default; IPv4 is asked for by 0.0.0.0.
             if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
-            // Why: a restarted server can bind its port again while old connections linger in TIME_WAIT. On Linux this
-            // does not let two sockets listen on one port.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No ReuseAddress: on Linux .NET turns it into SO_REUSEPORT as well, which would let a second socket
+            // listen on the same port and take a share of the guest's connections.
             socket.Bind(new IPEndPoint(ip, address.Port));
             socket.Listen(backlog);
             return socket;

@@ -17,10 +17,18 @@ namespace Wasmbox.Wasi.State;
 /// </remarks>
 public abstract class SocketFd : WasiFd
 {
-    private protected SocketFd(Socket socket, Rights rights)
+    /// <summary>
+    /// The rights of every socket, listener or connection alike. Why one set: a right the socket lacks would answer
+    /// ENOTCAPABLE where POSIX gives the real reason (recv on a listener is ENOTCONN, accept on a connection EINVAL);
+    /// rights only refuse what the guest itself dropped with fd_fdstat_set_rights. No seek or tell: a stream has no offset.
+    /// </summary>
+    public const Rights SocketRights = Rights.FdRead | Rights.FdWrite | Rights.SockAccept | Rights.SockShutdown
+        | Rights.PollFdReadwrite | Rights.FdFdstatSetFlags | Rights.FdFilestatGet;
+
+    private protected SocketFd(Socket socket)
     {
         Socket = socket;
-        RightsBase = rights;
+        RightsBase = SocketRights;
         RightsInheriting = Rights.None;
     }
 

@@ -5,12 +5,8 @@ using Wasmbox.Wasi.Net;
 namespace Wasmbox.Wasi.State;
 
 /// <summary>A listening TCP socket preopened by <c>--listen</c>: the guest accepts connections from it with sock_accept.</summary>
-public sealed class SocketListenerFd(Socket socket) : SocketFd(socket, ListenerRights)
+public sealed class SocketListenerFd(Socket socket) : SocketFd(socket)
 {
-    /// <summary>What a listener can be asked to do (fd_fdstat_get's rights).</summary>
-    public const Rights ListenerRights = Rights.SockAccept | Rights.SockShutdown | Rights.PollFdReadwrite
-        | Rights.FdFdstatSetFlags | Rights.FdFilestatGet;
-
     /// <summary>
     /// Accepts the next connection: waits for one unless this listener is nonblocking (then EAGAIN when none is
     /// pending). The connection gets <paramref name="flags"/> (nonblock or not).
