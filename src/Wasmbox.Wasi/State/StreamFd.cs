@@ -118,9 +118,14 @@ public sealed class StreamFd : WasiFd
     }
 
     /// <summary>
-    /// .NET on Linux puts the failing call's errno in <see cref="Exception.HResult"/> of the IOException it throws
-    /// (EPIPE when the reader is gone); any other HResult (a stream of another kind) is EIO.
+    /// The errno behind an IOException. A <see cref="FileStream"/> on Linux puts the failing call's errno in
+    /// <see cref="Exception.HResult"/>; a <see cref="PipeStream"/> wraps a <see cref="System.Net.Sockets.SocketException"/>
+    /// (EPIPE comes as <see cref="System.Net.Sockets.SocketError.Shutdown"/>). Anything else is EIO.
     /// </summary>
-    private static Errno FromIOException(IOException e) =>
-        e.HResult is > 0 and < 4096 ? ErrnoMapping.ToWasi((HostErrno)e.HResult) : Errno.Io;
+    private static Errno FromIOException(IOException e) => e switch
+    {
+        { InnerException: System.Net.Sockets.SocketException inner } => Net.SocketErrnoMapping.ToWasi(inner.SocketErrorCode),
+        { HResult: > 0 and < 4096 } => ErrnoMapping.ToWasi((HostErrno)e.HResult),
+        _ => Errno.Io,
+    };
 }

@@ -77,7 +77,7 @@ public sealed class SocketFixture : IDisposable
     /// <summary>Waits until the guest's end of <paramref name="fd"/> has <paramref name="count"/> bytes queued (the peer's send has arrived).</summary>
     public void WaitForBytes(int fd, int count)
     {
-        var socket = ((State.SocketFd)Fixture.Context.Fds.Get(fd)!).Socket;
+        var socket = ((Wasi.State.SocketFd)Fixture.Context.Fds.Get(fd)!).Socket;
         var deadline = DateTime.UtcNow + Timeout;
         while (socket.Available < count)
         {
