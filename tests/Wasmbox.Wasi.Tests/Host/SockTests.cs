@@ -350,6 +350,23 @@ public sealed class SockTests : IDisposable
         Assert.Equal(Errno.Notcapable, F.Host.SockRecv(F.View, fd, Iovs, 1, 0, DatalenPtr, RoflagsPtr));
     }
 
+    [Fact]
+    public void SockRecv_LengthsAddUpPastU32_ReturnsOverflow()
+    {
+        var (_, fd) = _s.Accepted();
+        using var f = new HostFixture(new WasiOptions(), memorySize: 1 << 20);
+        Assert.Equal(Errno.Success, f.Context.Fds.Add(new SocketConnectionFd(((SocketFd)F.Context.Fds.Get(fd)!).Socket), out var shared));
+        const uint count = 65537, array = 0x10000; // 65537 overlapping buffers of 64 KiB: 2^32 + 64 KiB in all
+        for (uint i = 0; i < count; i++)
+        {
+            f.PutU32(array + i * 8, 0);
+            f.PutU32(array + i * 8 + 4, 0x10000);
+        }
+
+        Assert.Equal(Errno.Overflow, f.Host.SockRecv(f.View, shared, array, count, 0, DatalenPtr, RoflagsPtr));
+        Assert.Equal([S, S, S, S], f.Bytes(DatalenPtr, 4));
+    }
+
     [Theory]
     [InlineData(Iovs + 2, Buf, DatalenPtr, RoflagsPtr)]         // misaligned iovec array
     [InlineData(Iovs, 65530u, DatalenPtr, RoflagsPtr)]          // buffer runs past the end
