@@ -9,8 +9,9 @@ namespace Wasmbox.Wasi.Host;
 // The Sock group: a p1 guest cannot open sockets, it serves connections on listeners preopened by --listen
 // (WasiContext.Listeners.cs). The descriptors are State/Socket*.cs; the socket errors are mapped in Net/SocketErrnoMapping.
 //
-// Order of checks in every call, the same as Wasmtime's: flag bits no type defines (EINVAL, as wiggle decodes them
-// before the call), then the descriptor (EBADF when nothing is open at that number, ENOTSOCK when it is no socket),
+// Order of checks in every call, following Wasmtime where it has one (its p1 sockets only answer EBADF/ENOTSOCK): flag
+// bits no type defines (EINVAL, as wiggle decodes them before the call), then the descriptor (EBADF when nothing is
+// open at that number, ENOTSOCK when it is no socket),
 // then the remaining argument rules (EINVAL), rights (ENOTCAPABLE), then guest pointers (trap) — all before the socket
 // is touched, so a failing call consumes no connection and no data.
 public sealed partial class WasiHost
