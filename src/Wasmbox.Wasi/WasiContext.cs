@@ -24,6 +24,7 @@ public sealed partial class WasiContext : IDisposable
                 throw new WasiSetupException($"cannot open the grant {grant.HostPath}: {errno.Name()}; check that it exists and is readable");
             AddOrThrow(dir);
         }
+        AddListeners();
     }
 
     public WasiOptions Options { get; }

@@ -1,4 +1,8 @@
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
 using Wasmbox.Wasi.Abi;
+using Wasmbox.Wasi.Fs;
+using NativeSys = Wasmbox.Wasi.Net.Interop.Sys;
 
 namespace Wasmbox.Wasi.State;
 
@@ -7,37 +11,121 @@ namespace Wasmbox.Wasi.State;
 /// reads as end of file or swallows writes. Output counts against <c>--max-output</c>; past it, writes report success to
 /// the guest (so it is not tempted to retry forever) but are dropped, and the report says so.
 /// </summary>
-public sealed class StreamFd(Stream? stream, bool writable, Quotas quotas) : WasiFd
+/// <remarks>
+/// <para>What the guest sees follows Wasmtime's stdio, so differential tests agree: rights fd_read (stdin) or fd_write
+/// (stdout, stderr) and nothing else, in particular no seek or tell (fd_seek is ESPIPE); no fdflags (no append);
+/// filetype character_device when the stream is a terminal, unknown otherwise; a filestat of zeros.</para>
+/// <para>Every write is flushed before the call returns, so the guest's stdout and stderr interleave on the host in the
+/// order it wrote them. A write the reader went away from is EPIPE, when the stream reports it: hand over a
+/// <see cref="FileStream"/> or <see cref="PipeStream"/> on the descriptor, not <see cref="Console.OpenStandardOutput()"/>,
+/// whose stream hides EPIPE by design. For the same reason give stdin a stream without its own buffer (bufferSize 0 or
+/// 1): bytes read ahead into a .NET buffer are invisible to <see cref="ReadReady"/>.</para>
+/// </remarks>
+public sealed class StreamFd : WasiFd
 {
-    public override Filetype Filetype => Filetype.CharacterDevice;
+    private readonly Stream? _stream;
+    private readonly bool _writable;
+    private readonly Quotas _quotas;
+
+    public StreamFd(Stream? stream, bool writable, Quotas quotas)
+    {
+        _stream = stream;
+        _writable = writable;
+        _quotas = quotas;
+        RightsBase = RightsInheriting = writable ? Rights.FdWrite : Rights.FdRead;
+        Filetype = HostHandle(stream) is { } fd && NativeSys.IsATty(fd) == 1 ? Filetype.CharacterDevice : Filetype.Unknown;
+    }
+
+    public override Filetype Filetype { get; }
+
+    /// <summary>Why EBADF: Wasmtime answers fd_fdstat_set_flags on stdio so (only files take flags there).</summary>
+    public override Errno SetFlags(Fdflags flags) => Errno.Badf;
+
+    public override Errno FilestatGet(out Filestat stat)
+    {
+        stat = new Filestat(0, 0, Filetype, 0, 0, 0, 0, 0);
+        return Errno.Success;
+    }
 
     public override Errno Read(Span<byte> buffer, out int read)
     {
         read = 0;
-        if (writable) return Errno.Badf;
-        if (stream is null) return Errno.Success;
-        try { read = stream.Read(buffer); }
-        catch (IOException) { return Errno.Io; }
+        if (_writable) return Errno.Badf;
+        if (_stream is null) return Errno.Success;
+        try { read = _stream.Read(buffer); }
+        catch (IOException e) { return FromIOException(e); }
+        catch (ObjectDisposedException) { return Errno.Badf; }
         return Errno.Success;
     }
 
     public override Errno Write(ReadOnlySpan<byte> data, out int written)
     {
         written = 0;
-        if (!writable) return Errno.Badf;
-        var allowed = (int)quotas.TakeOutput(data.Length);
-        if (stream is not null && allowed > 0)
+        if (!_writable) return Errno.Badf;
+        var allowed = (int)_quotas.TakeOutput(data.Length);
+        if (_stream is not null && allowed > 0)
         {
             try
             {
-                stream.Write(data[..allowed]);
-                stream.Flush();
+                _stream.Write(data[..allowed]);
+                _stream.Flush();
             }
-            catch (IOException) { return Errno.Io; }
+            catch (IOException e) { return FromIOException(e); }
+            catch (ObjectDisposedException) { return Errno.Badf; }
         }
         written = data.Length;
         return Errno.Success;
     }
 
-    public override void Dispose() => stream?.Dispose();
+    /// <summary>
+    /// For stdin: whether a read would return at once, and how many bytes are waiting. Known for a null stream (end of
+    /// file, ready), a <see cref="MemoryStream"/>, and a file or pipe stream (<c>poll(2)</c> and <c>FIONREAD</c> on its
+    /// descriptor); null (cannot tell) for any other stream. Output descriptors are never read-ready.
+    /// </summary>
+    public override bool? ReadReady(out ulong bytesAvailable)
+    {
+        bytesAvailable = 0;
+        if (_writable) return false;
+        switch (_stream)
+        {
+            case null:
+                return true;
+            case MemoryStream memory:
+                bytesAvailable = (ulong)Math.Max(0, memory.Length - memory.Position);
+                return true;
+        }
+        if (HostHandle(_stream) is not { } fd) return null;
+        var events = NativeSys.PollNow(fd, NativeSys.POLLIN);
+        if (events == 0) return false;
+        // A regular file always polls readable and has no FIONREAD; what is left of it is waiting.
+        if (_stream is FileStream { CanSeek: true } file) bytesAvailable = (ulong)Math.Max(0, file.Length - file.Position);
+        else if (NativeSys.Ioctl(fd, NativeSys.FIONREAD, out var pending) == 0 && pending > 0) bytesAvailable = (ulong)pending;
+        return true;
+    }
+
+    public override void Dispose() => _stream?.Dispose();
+
+    /// <summary>The OS descriptor under a file or pipe stream; null for any other stream, or a closed one.</summary>
+    private static int? HostHandle(Stream? stream)
+    {
+        SafeHandle? handle = stream switch
+        {
+            FileStream file => file.SafeFileHandle,
+            PipeStream pipe => pipe.SafePipeHandle,
+            _ => null,
+        };
+        return handle is { IsInvalid: false, IsClosed: false } ? (int)handle.DangerousGetHandle() : null;
+    }
+
+    /// <summary>
+    /// The errno behind an IOException. A <see cref="FileStream"/> on Linux puts the failing call's errno in
+    /// <see cref="Exception.HResult"/>; a <see cref="PipeStream"/> wraps a <see cref="System.Net.Sockets.SocketException"/>
+    /// (EPIPE comes as <see cref="System.Net.Sockets.SocketError.Shutdown"/>). Anything else is EIO.
+    /// </summary>
+    private static Errno FromIOException(IOException e) => e switch
+    {
+        { InnerException: System.Net.Sockets.SocketException inner } => Net.SocketErrnoMapping.ToWasi(inner.SocketErrorCode),
+        { HResult: > 0 and < 4096 } => ErrnoMapping.ToWasi((HostErrno)e.HResult),
+        _ => Errno.Io,
+    };
 }

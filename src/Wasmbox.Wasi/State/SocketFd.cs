@@ -1,0 +1,157 @@
+using System.Net.Sockets;
+using Wasmbox.Wasi.Abi;
+using Wasmbox.Wasi.Net;
+
+namespace Wasmbox.Wasi.State;
+
+/// <summary>
+/// A TCP socket the guest holds: a preopened listener (<see cref="SocketListenerFd"/>) or a connection it accepted
+/// (<see cref="SocketConnectionFd"/>). Reads, writes, shutdown and readiness go to the OS, whose answer is mapped in
+/// <see cref="SocketErrnoMapping"/>; fd_read/fd_write on a socket are sock_recv/sock_send without flags.
+/// </summary>
+/// <remarks>
+/// Every operation uses the synchronous <see cref="System.Net.Sockets.Socket"/> calls that report a
+/// <see cref="SocketError"/> instead of throwing. The socket is owned: disposing the descriptor closes it, which
+/// also ends a call blocked on it (the guest sees ECANCELED), so disposing the context stops a guest stuck in accept
+/// or recv.
+/// </remarks>
+public abstract class SocketFd : WasiFd
+{
+    /// <summary>
+    /// The rights of every socket, listener or connection alike. Why one set: a right the socket lacks would answer
+    /// ENOTCAPABLE where POSIX gives the real reason (recv on a listener is ENOTCONN, accept on a connection EINVAL);
+    /// rights only refuse what the guest itself dropped with fd_fdstat_set_rights. No seek or tell: a stream has no offset.
+    /// </summary>
+    public const Rights SocketRights = Rights.FdRead | Rights.FdWrite | Rights.SockAccept | Rights.SockShutdown
+        | Rights.PollFdReadwrite | Rights.FdFdstatSetFlags | Rights.FdFilestatGet;
+
+    private protected SocketFd(Socket socket)
+    {
+        Socket = socket;
+        RightsBase = SocketRights;
+        RightsInheriting = Rights.None;
+    }
+
+    /// <summary>The host socket.</summary>
+    public Socket Socket { get; }
+
+    public override Filetype Filetype => Filetype.SocketStream;
+
+    public override Fdflags Flags => Socket.Blocking ? Fdflags.None : Fdflags.Nonblock;
+
+    /// <summary>Only <see cref="Fdflags.Nonblock"/> can be set or cleared on a socket; any other flag is EINVAL.</summary>
+    public override Errno SetFlags(Fdflags flags)
+    {
+        if ((flags & ~Fdflags.Nonblock) != 0) return Errno.Inval;
+        try { Socket.Blocking = (flags & Fdflags.Nonblock) == 0; }
+        catch (ObjectDisposedException) { return Errno.Badf; }
+        catch (SocketException e) { return SocketErrnoMapping.ToWasi(e.SocketErrorCode); }
+        return Errno.Success;
+    }
+
+    public override Errno Read(Span<byte> buffer, out int read) => Recv(buffer, Riflags.None, out read);
+
+    public override Errno Write(ReadOnlySpan<byte> data, out int written) => Send(data, out written);
+
+    /// <summary>A socket that is not listening cannot accept: EINVAL, as POSIX <c>accept</c> on a connected socket.</summary>
+    public override Errno Accept(Fdflags flags, out WasiFd accepted)
+    {
+        accepted = null!;
+        return Errno.Inval;
+    }
+
+    public override Errno Recv(Span<byte> buffer, Riflags flags, out int received)
+    {
+        received = 0;
+        if (buffer.IsEmpty) return Errno.Success;
+        try
+        {
+            var peek = (flags & Riflags.RecvPeek) != 0;
+            if ((flags & Riflags.RecvWaitall) == 0)
+                return Receive(buffer, peek ? SocketFlags.Peek : SocketFlags.None, out received);
+            return peek ? PeekAll(buffer, out received) : ReceiveAll(buffer, out received);
+        }
+        catch (ObjectDisposedException) { return Errno.Badf; }
+    }
+
+    public override Errno Send(ReadOnlySpan<byte> data, out int sent)
+    {
+        sent = 0;
+        if (data.IsEmpty) return Errno.Success;
+        try
+        {
+            sent = Socket.Send(data, SocketFlags.None, out var error);
+            // A nonblocking send that moved some bytes before the buffer filled is a short write, not an error.
+            return error == SocketError.Success || sent > 0 ? Errno.Success : SocketErrnoMapping.ToWasi(error);
+        }
+        catch (ObjectDisposedException) { return Errno.Badf; }
+    }
+
+    public override Errno Shutdown(Sdflags how)
+    {
+        var direction = how switch
+        {
+            Sdflags.Rd => SocketShutdown.Receive,
+            Sdflags.Wr => SocketShutdown.Send,
+            _ => SocketShutdown.Both,
+        };
+        try { Socket.Shutdown(direction); }
+        catch (ObjectDisposedException) { return Errno.Badf; }
+        catch (SocketException e) { return SocketErrnoMapping.ToWasi(e.SocketErrorCode); }
+        return Errno.Success;
+    }
+
+    /// <summary>Readable now (data, a pending connection, or the peer's end of stream); bytes queued in <paramref name="bytesAvailable"/>.</summary>
+    public override bool? ReadReady(out ulong bytesAvailable)
+    {
+        bytesAvailable = 0;
+        try
+        {
+            var ready = Socket.Poll(0, SelectMode.SelectRead);
+            if (ready) bytesAvailable = (ulong)Math.Max(0, Socket.Available);
+            return ready;
+        }
+        catch (ObjectDisposedException) { return true; }
+        catch (SocketException) { return true; }
+    }
+
+    public override void Dispose() => Socket.Dispose();
+
+    private Errno Receive(Span<byte> buffer, SocketFlags flags, out int received)
+    {
+        received = Socket.Receive(buffer, flags, out var error);
+        return SocketErrnoMapping.ToWasi(error);
+    }
+
+    /// <summary>RECV_WAITALL without peek: receives until the buffer is full or the stream ends.</summary>
+    /// <remarks>Why a loop: .NET does not pass MSG_WAITALL through. As Linux does, a short count is returned when the
+    /// stream ends, an error follows some data, or a nonblocking socket runs dry after some data.</remarks>
+    private Errno ReceiveAll(Span<byte> buffer, out int received)
+    {
+        received = 0;
+        while (received < buffer.Length)
+        {
+            var n = Socket.Receive(buffer[received..], SocketFlags.None, out var error);
+            if (error != SocketError.Success) return received > 0 ? Errno.Success : SocketErrnoMapping.ToWasi(error);
+            if (n == 0) break;
+            received += n;
+        }
+        return Errno.Success;
+    }
+
+    /// <summary>RECV_PEEK with RECV_WAITALL: waits until the whole buffer can be peeked, or the peer stops sending.</summary>
+    /// <remarks>Why the short sleeps: while some data is queued the socket polls readable at once, so there is nothing
+    /// to block on until the rest arrives; <c>POLLRDHUP</c> tells when the peer has finished and no more will come.</remarks>
+    private Errno PeekAll(Span<byte> buffer, out int received)
+    {
+        while (true)
+        {
+            var errno = Receive(buffer, SocketFlags.Peek, out received);
+            if (errno != Errno.Success || received == 0 || received == buffer.Length || !Socket.Blocking) return errno;
+            var events = Net.Interop.Sys.PollNow((int)Socket.Handle, Net.Interop.Sys.POLLRDHUP);
+            if ((events & (Net.Interop.Sys.POLLRDHUP | Net.Interop.Sys.POLLHUP | Net.Interop.Sys.POLLERR | Net.Interop.Sys.POLLNVAL)) != 0)
+                return Receive(buffer, SocketFlags.Peek, out received);
+            Thread.Sleep(1);
+        }
+    }
+}
