@@ -10,6 +10,9 @@ public sealed partial class WasiContext
 {
     partial void AddListeners();
 
+    /// <summary>Every socket the guest holds; <see cref="SocketRegistry.AbortAll"/> ends a guest blocked on one.</summary>
+    public SocketRegistry Sockets { get; } = new();
+
     /// <summary>
     /// Adds <see cref="WasiOptions.Listeners"/> after the directories. The context owns them from here on: on failure
     /// every listener not yet added is closed too, so a failed set-up leaks no socket.
@@ -21,7 +24,7 @@ public sealed partial class WasiContext
         for (var i = 0; i < listeners.Count; i++)
         {
             var error = NotAListener(listeners[i]);
-            if (error is null && Fds.Add(new SocketListenerFd(listeners[i]), out _) != Errno.Success)
+            if (error is null && Fds.Add(new SocketListenerFd(listeners[i], Sockets), out _) != Errno.Success)
                 error = $"--max-open-files {Options.MaxOpenFiles} leaves no room for stdio, the {Options.Preopens.Count} grants and the {listeners.Count} listeners; raise it";
             if (error is null) continue;
             for (var j = i; j < listeners.Count; j++) listeners[j].Dispose();

@@ -35,12 +35,13 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 Preopens = spec.Policy.Dirs,
                 Stdin = spec.Policy.Stdin switch
                 {
-                    StdinSource.Inherit => Console.OpenStandardInput(),
+                    StdinSource.Inherit => InheritedStream(0, FileAccess.Read),
                     StdinSource.FromFile f => File.OpenRead(f.Path),
                     _ => null,
                 },
-                Stdout = Open(spec.Stdio.Stdout, Console.OpenStandardOutput),
-                Stderr = Open(spec.Stdio.Stderr, Console.OpenStandardError),
+                Stdout = Open(spec.Stdio.Stdout, 1),
+                Stderr = Open(spec.Stdio.Stderr, 2),
+                Listeners = OpenListeners(spec.Policy.Listen),
                 Trace = spec.Trace,
                 MaxOpenFiles = spec.Policy.Limits.MaxOpenFiles,
                 MaxDiskWriteBytes = spec.Policy.Limits.MaxDiskWriteBytes,
@@ -48,6 +49,8 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 DeterministicSeed = spec.Policy.DeterministicSeed,
             };
             var context = new WasiContext(options) { Interrupt = spec.Interrupt };
+            // Why: a guest blocked in accept or recv is in the kernel, out of reach of the engine's deadline.
+            spec.Interrupt.Register(context.Sockets.AbortAll);
             store.SetData(new WasiStore(new Wasmbox.Wasi.Host.WasiHost(context), spec.Trace));
             return new Session(context);
         }
@@ -75,9 +78,43 @@ public sealed partial class WasmboxWasi : IWasiBinding
         public void Dispose() => context.Dispose();
     }
 
-    private static Stream Open(OutputTarget target, Func<Stream> inherit) => target switch
+    private static Stream Open(OutputTarget target, int inheritedFd) => target switch
     {
         OutputTarget.ToFile f => new FileStream(f.Path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0),
-        _ => inherit(),
+        _ => InheritedStream(inheritedFd, FileAccess.Write),
     };
+
+    /// <summary>
+    /// This process's own fd 0, 1 or 2, unbuffered and not owned (closing it leaves ours open). Why not
+    /// <c>Console.OpenStandardOutput</c>: it swallows EPIPE, so a guest writing into a closed pipe would never learn it,
+    /// and its stdin reads ahead, so readiness could not be told.
+    /// </summary>
+    private static FileStream InheritedStream(int fd, FileAccess access) =>
+        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), access, bufferSize: 0);
+
+    /// <summary>Binds every <c>--listen</c> address; a busy port or a bad name is a setup failure naming the address.</summary>
+    private static List<System.Net.Sockets.Socket> OpenListeners(IReadOnlyList<string> addresses)
+    {
+        var sockets = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            foreach (var text in addresses)
+            {
+                if (!Wasmbox.Wasi.Net.ListenAddress.TryParse(text, out var address, out var error))
+                    throw new SetupException(SetupStage.Stdio, $"--listen {text}: {error}");
+                sockets.Add(Wasmbox.Wasi.Net.ListenerSockets.Open(address));
+            }
+            return sockets;
+        }
+        catch (Wasmbox.Wasi.Net.ListenException e)
+        {
+            foreach (var s in sockets) s.Dispose();
+            throw new SetupException(SetupStage.Stdio, e.Message);
+        }
+        catch
+        {
+            foreach (var s in sockets) s.Dispose();
+            throw;
+        }
+    }
 }

@@ -25,12 +25,17 @@ public abstract class SocketFd : WasiFd
     public const Rights SocketRights = Rights.FdRead | Rights.FdWrite | Rights.SockAccept | Rights.SockShutdown
         | Rights.PollFdReadwrite | Rights.FdFdstatSetFlags | Rights.FdFilestatGet;
 
-    private protected SocketFd(Socket socket)
+    private protected SocketFd(Socket socket, SocketRegistry? registry)
     {
         Socket = socket;
+        Registry = registry;
+        registry?.Add(socket);
         RightsBase = SocketRights;
         RightsInheriting = Rights.None;
     }
+
+    /// <summary>Where this socket is registered so a deadline can close it from another thread; null in unit tests.</summary>
+    private protected SocketRegistry? Registry { get; }
 
     /// <summary>The host socket.</summary>
     public Socket Socket { get; }
@@ -115,7 +120,11 @@ public abstract class SocketFd : WasiFd
         catch (SocketException) { return true; }
     }
 
-    public override void Dispose() => Socket.Dispose();
+    public override void Dispose()
+    {
+        Registry?.Remove(Socket);
+        Socket.Dispose();
+    }
 
     private Errno Receive(Span<byte> buffer, SocketFlags flags, out int received)
     {

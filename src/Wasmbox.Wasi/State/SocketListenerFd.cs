@@ -5,7 +5,7 @@ using Wasmbox.Wasi.Net;
 namespace Wasmbox.Wasi.State;
 
 /// <summary>A listening TCP socket preopened by <c>--listen</c>: the guest accepts connections from it with sock_accept.</summary>
-public sealed class SocketListenerFd(Socket socket) : SocketFd(socket)
+public sealed class SocketListenerFd(Socket socket, SocketRegistry? registry = null) : SocketFd(socket, registry)
 {
     /// <summary>
     /// Accepts the next connection: waits for one unless this listener is nonblocking (then EAGAIN when none is
@@ -25,7 +25,7 @@ public sealed class SocketListenerFd(Socket socket) : SocketFd(socket)
             connection.Dispose();
             return SocketErrnoMapping.ToWasi(e.SocketErrorCode);
         }
-        accepted = new SocketConnectionFd(connection);
+        accepted = new SocketConnectionFd(connection, Registry);
         return Errno.Success;
     }
 }
