@@ -32,7 +32,9 @@ public sealed class StreamFd : WasiFd
         _stream = stream;
         _writable = writable;
         _quotas = quotas;
-        RightsBase = RightsInheriting = writable ? Rights.FdWrite : Rights.FdRead;
+        // poll_fd_readwrite on top of Wasmtime's set: poll_oneoff checks that right, and a guest must be able to wait
+        // for its stdin (docs/wasi-deviations.md).
+        RightsBase = RightsInheriting = (writable ? Rights.FdWrite : Rights.FdRead) | Rights.PollFdReadwrite;
         Filetype = HostHandle(stream) is { } fd && NativeSys.IsATty(fd) == 1 ? Filetype.CharacterDevice : Filetype.Unknown;
     }
 

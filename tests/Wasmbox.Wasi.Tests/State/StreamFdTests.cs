@@ -170,13 +170,13 @@ public class StreamFdTests
     public void ReadReady_Stdout_IsNeverReady() => Assert.False(Stdout(new MemoryStream()).ReadReady(out _));
 
     [Fact]
-    public void Fdstat_Stdio_AsWasmtimeReportsIt()
+    public void Fdstat_Stdio_AsWasmtimeReportsItPlusPoll()
     {
         var stdin = Stdin(new MemoryStream());
         var stdout = Stdout(new MemoryStream());
 
-        Assert.Equal((Rights.FdRead, Rights.FdRead), (stdin.RightsBase, stdin.RightsInheriting));
-        Assert.Equal((Rights.FdWrite, Rights.FdWrite), (stdout.RightsBase, stdout.RightsInheriting));
+        Assert.Equal((Rights.FdRead | Rights.PollFdReadwrite, Rights.FdRead | Rights.PollFdReadwrite), (stdin.RightsBase, stdin.RightsInheriting));
+        Assert.Equal((Rights.FdWrite | Rights.PollFdReadwrite, Rights.FdWrite | Rights.PollFdReadwrite), (stdout.RightsBase, stdout.RightsInheriting));
         Assert.Equal(Fdflags.None, stdin.Flags);
         Assert.Equal(Fdflags.None, stdout.Flags);
         Assert.Equal(Filetype.Unknown, stdout.Filetype); // not a terminal
@@ -207,7 +207,7 @@ public class StreamFdTests
         using var fixture = new HostFixture();
 
         Assert.IsType<StreamFd>(fixture.Context.Fds.Get(0));
-        Assert.Equal(Rights.FdRead, fixture.Context.Fds.Get(0)!.RightsBase);
-        Assert.Equal(Rights.FdWrite, fixture.Context.Fds.Get(2)!.RightsBase);
+        Assert.Equal(Rights.FdRead | Rights.PollFdReadwrite, fixture.Context.Fds.Get(0)!.RightsBase);
+        Assert.Equal(Rights.FdWrite | Rights.PollFdReadwrite, fixture.Context.Fds.Get(2)!.RightsBase);
     }
 }
