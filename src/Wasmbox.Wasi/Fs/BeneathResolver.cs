@@ -32,8 +32,18 @@ internal static class BeneathResolver
     /// <summary>Symlinks followed in one resolution before ELOOP (Linux's own limit is 40).</summary>
     public const int MaxSymlinkHops = 40;
 
-    /// <summary>Use the component walk even where openat2 exists. For tests of the walk only.</summary>
-    internal static bool ForceFallback { get; set; }
+    /// <summary>
+    /// Use the component walk even where openat2 exists, on this thread only. For tests of the walk: per thread so
+    /// that tests running in parallel on other threads keep using openat2.
+    /// </summary>
+    internal static bool ForceFallback
+    {
+        get => t_forceFallback;
+        set => t_forceFallback = value;
+    }
+
+    [ThreadStatic]
+    private static bool t_forceFallback;
 
     private static bool s_openat2Missing;
 

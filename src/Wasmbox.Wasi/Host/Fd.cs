@@ -9,7 +9,7 @@ namespace Wasmbox.Wasi.Host;
 
 // The fd_* group: operations on an open descriptor. Each dispatches to the WasiFd virtuals, so stdio, host files,
 // directories and sockets go through the same code. Order of checks in every call: the descriptor (EBADF), its kind,
-// its rights (ENOTCAPABLE), the arguments (EINVAL), the read-only grant (EPERM); guest pointers are checked (a trap)
+// the read-only grant for calls that change the file (EPERM), its rights (ENOTCAPABLE), the arguments (EINVAL); guest pointers are checked (a trap)
 // before anything changes on the host.
 public sealed partial class WasiHost
 {
@@ -48,9 +48,7 @@ public sealed partial class WasiHost
     /// </returns>
     public Errno FdAllocate(GuestMemory memory, int fd, ulong offset, ulong len)
     {
-        var errno = Descriptor(fd, Rights.FdAllocate, WasiNames.FdAllocate, out var file);
-        if (errno != Errno.Success) return errno;
-        errno = RefuseIfReadOnly(file, WasiNames.FdAllocate);
+        var errno = MutableDescriptor(fd, Rights.FdAllocate, WasiNames.FdAllocate, out var file);
         if (errno != Errno.Success) return errno;
         return file.Allocate(offset, len);
     }
@@ -145,10 +143,9 @@ public sealed partial class WasiHost
     /// </returns>
     public Errno FdFilestatSetSize(GuestMemory memory, int fd, ulong size)
     {
-        var errno = Descriptor(fd, Rights.FdFilestatSetSize, WasiNames.FdFilestatSetSize, out var file);
+        var errno = MutableDescriptor(fd, Rights.FdFilestatSetSize, WasiNames.FdFilestatSetSize, out var file);
         if (errno != Errno.Success) return errno;
-        errno = RefuseIfReadOnly(file, WasiNames.FdFilestatSetSize);
-        return errno != Errno.Success ? errno : file.FilestatSetSize(size);
+        return file.FilestatSetSize(size);
     }
 
     /// <summary>
@@ -160,12 +157,10 @@ public sealed partial class WasiHost
     /// </returns>
     public Errno FdFilestatSetTimes(GuestMemory memory, int fd, ulong atim, ulong mtim, uint fstFlags)
     {
-        var errno = Descriptor(fd, Rights.FdFilestatSetTimes, WasiNames.FdFilestatSetTimes, out var file);
+        var errno = MutableDescriptor(fd, Rights.FdFilestatSetTimes, WasiNames.FdFilestatSetTimes, out var file);
         if (errno != Errno.Success) return errno;
         Span<Fs.Interop.Sys.Timespec> unused = stackalloc Fs.Interop.Sys.Timespec[2];
         errno = Timestamps.ToTimespecs(atim, mtim, fstFlags, unused);
-        if (errno != Errno.Success) return errno;
-        errno = RefuseIfReadOnly(file, WasiNames.FdFilestatSetTimes);
         return errno != Errno.Success ? errno : file.FilestatSetTimes(atim, mtim, (Fstflags)fstFlags);
     }
 
@@ -245,13 +240,11 @@ public sealed partial class WasiHost
     /// </returns>
     public Errno FdPwrite(GuestMemory memory, int fd, uint iovs, uint iovsLen, ulong offset, uint nwrittenPtr)
     {
-        var errno = Descriptor(fd, Rights.FdWrite | Rights.FdSeek, WasiNames.FdPwrite, out var file);
+        var errno = MutableDescriptor(fd, Rights.FdWrite | Rights.FdSeek, WasiNames.FdPwrite, out var file);
         if (errno != Errno.Success) return errno;
         errno = CheckIovecs(memory, iovs, iovsLen);
         if (errno != Errno.Success) return errno;
         CheckOut(memory, nwrittenPtr, 4, 4);
-        errno = RefuseIfReadOnly(file, WasiNames.FdPwrite);
-        if (errno != Errno.Success) return errno;
         uint total = 0;
         for (uint i = 0; i < iovsLen; i++)
         {
@@ -389,13 +382,11 @@ public sealed partial class WasiHost
     /// </returns>
     public Errno FdWrite(GuestMemory memory, int fd, uint iovs, uint iovsLen, uint nwrittenPtr)
     {
-        var errno = Descriptor(fd, Rights.FdWrite, WasiNames.FdWrite, out var file);
+        var errno = MutableDescriptor(fd, Rights.FdWrite, WasiNames.FdWrite, out var file);
         if (errno != Errno.Success) return errno;
         errno = CheckIovecs(memory, iovs, iovsLen);
         if (errno != Errno.Success) return errno;
         CheckOut(memory, nwrittenPtr, 4, 4);
-        errno = RefuseIfReadOnly(file, WasiNames.FdWrite);
-        if (errno != Errno.Success) return errno;
         uint total = 0;
         for (uint i = 0; i < iovsLen; i++)
         {
@@ -420,6 +411,18 @@ public sealed partial class WasiHost
         file = Context.Fds.Get(fd)!;
         if (file is null) return Errno.Badf;
         return RefuseIfMissing(file, needed, call);
+    }
+
+    /// <summary>
+    /// Like <see cref="Descriptor"/> for a call that changes the file: a descriptor from a read-only grant is refused
+    /// first (EPERM), so the audit names the grant rather than the write right such a descriptor never gets.
+    /// </summary>
+    private Errno MutableDescriptor(int fd, Rights needed, string call, out WasiFd file)
+    {
+        file = Context.Fds.Get(fd)!;
+        if (file is null) return Errno.Badf;
+        var errno = RefuseIfReadOnly(file, call);
+        return errno != Errno.Success ? errno : RefuseIfMissing(file, needed, call);
     }
 
     /// <summary>
