@@ -338,7 +338,7 @@ public sealed partial class WasiHost
     public Errno FdSeek(GuestMemory memory, int fd, long offset, uint whence, uint newoffsetPtr)
     {
         var file = Context.Fds.Get(fd);
-        if (file is null) return Errno.Badf;
+        if (file is null || CannotEver(file, Rights.FdSeek)) return Errno.Badf;
         var needed = whence == (uint)Whence.Cur && offset == 0 && !file.RightsBase.HasFlag(Rights.FdSeek) ? Rights.FdTell : Rights.FdSeek;
         var errno = RefuseIfMissing(file, needed, WasiNames.FdSeek);
         if (errno != Errno.Success) return errno;
@@ -410,8 +410,15 @@ public sealed partial class WasiHost
     {
         file = Context.Fds.Get(fd)!;
         if (file is null) return Errno.Badf;
-        return RefuseIfMissing(file, needed, call);
+        return CannotEver(file, needed) ? Errno.Badf : RefuseIfMissing(file, needed, call);
     }
+
+    /// <summary>
+    /// A directory asked for a byte-stream operation (read, write, seek, truncate…): EBADF, as Wasmtime answers, rather
+    /// than ENOTCAPABLE. Why: it is a wrong kind of descriptor, not a policy refusal, and must not show up in the audit.
+    /// </summary>
+    private static bool CannotEver(WasiFd file, Rights needed) =>
+        file is HostDirectoryFd && (needed & ~FileRights.DirectoryBase) != 0;
 
     /// <summary>
     /// Like <see cref="Descriptor"/> for a call that changes the file: a descriptor from a read-only grant is refused
@@ -420,7 +427,7 @@ public sealed partial class WasiHost
     private Errno MutableDescriptor(int fd, Rights needed, string call, out WasiFd file)
     {
         file = Context.Fds.Get(fd)!;
-        if (file is null) return Errno.Badf;
+        if (file is null || CannotEver(file, needed)) return Errno.Badf;
         var errno = RefuseIfReadOnly(file, call);
         return errno != Errno.Success ? errno : RefuseIfMissing(file, needed, call);
     }
