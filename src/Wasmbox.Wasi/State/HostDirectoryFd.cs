@@ -1,38 +1,112 @@
 using Microsoft.Win32.SafeHandles;
 using Wasmbox.Core.Policy;
 using Wasmbox.Wasi.Abi;
+using Wasmbox.Wasi.Fs;
+using Wasmbox.Wasi.Fs.Interop;
 
 namespace Wasmbox.Wasi.State;
 
 /// <summary>A directory the guest holds: a preopened grant, or a directory it opened beneath one.</summary>
+/// <remarks>Owns <see cref="Handle"/> and, once the guest lists or syncs the directory, a second, readable handle.</remarks>
 public sealed partial class HostDirectoryFd : WasiFd
 {
+    private SafeFileHandle? _readable;
+
     private HostDirectoryFd(SafeFileHandle handle, string? preopenName, bool readOnly)
     {
         Handle = handle;
         PreopenName = preopenName;
         ReadOnly = readOnly;
+        RightsBase = FileRights.DirectoryBase;
+        RightsInheriting = FileRights.DirectoryInheriting;
     }
 
-    /// <summary>An <c>O_PATH|O_DIRECTORY</c> handle: every path operation resolves beneath it.</summary>
+    /// <summary>A handle of the directory (<c>O_PATH</c> for preopens): every path operation resolves beneath it.</summary>
     public SafeFileHandle Handle { get; }
 
     /// <summary>The guest path of a preopen (what fd_prestat_dir_name returns); null for a directory opened later.</summary>
     public string? PreopenName { get; }
 
     /// <summary>From a read-only grant: every mutating call beneath it is refused before it reaches the host.</summary>
-    public bool ReadOnly { get; }
+    public override bool ReadOnly { get; }
 
     public override Filetype Filetype => Filetype.Directory;
 
     public static Errno OpenPreopen(DirGrant grant, out HostDirectoryFd fd)
     {
         fd = null!;
-        var errno = Fs.DirectoryHandles.OpenDirectory(grant.HostPath, out var handle);
+        var errno = DirectoryHandles.OpenDirectory(grant.HostPath, out var handle);
         if (errno != Errno.Success) return errno;
         fd = new HostDirectoryFd(handle, grant.GuestPath, grant.ReadOnly);
         return Errno.Success;
     }
 
-    public override void Dispose() => Handle.Dispose();
+    /// <summary>A directory path_open opened beneath another; takes ownership of <paramref name="handle"/>.</summary>
+    internal static HostDirectoryFd OpenedBeneath(SafeFileHandle handle, bool readOnly, Rights rightsBase, Rights rightsInheriting) =>
+        new(handle, preopenName: null, readOnly) { RightsBase = rightsBase, RightsInheriting = rightsInheriting };
+
+    /// <summary>
+    /// A readable descriptor of this directory for getdents64 and fsync, opened on first use. Why a second one: a
+    /// preopen's <see cref="Handle"/> is O_PATH, which can anchor lookups but neither be listed nor synced.
+    /// </summary>
+    internal Errno Readable(out SafeFileHandle readable)
+    {
+        if (_readable is null)
+        {
+            var fd = Sys.Openat(Handle, ".", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                readable = null!;
+                return ErrnoMapping.LastError();
+            }
+            _readable = new SafeFileHandle(fd, ownsHandle: true);
+        }
+        readable = _readable;
+        return Errno.Success;
+    }
+
+    /// <summary>Reading or writing a directory as a byte stream: EBADF, as for a descriptor without the right.</summary>
+    public override Errno Seek(long offset, Whence whence, out ulong newOffset)
+    {
+        newOffset = 0;
+        return Errno.Badf;
+    }
+
+    public override Errno Sync()
+    {
+        var errno = Readable(out var fd);
+        if (errno != Errno.Success) return errno;
+        return Sys.Fsync(fd) == 0 ? Errno.Success : ErrnoMapping.LastError();
+    }
+
+    public override Errno Datasync()
+    {
+        var errno = Readable(out var fd);
+        if (errno != Errno.Success) return errno;
+        return Sys.Fdatasync(fd) == 0 ? Errno.Success : ErrnoMapping.LastError();
+    }
+
+    /// <summary>Advice on a directory is accepted and ignored (POSIX defines it for files only; nothing to advise).</summary>
+    public override Errno Advise(ulong offset, ulong length, Advice advice) => Errno.Success;
+
+    public override Errno Allocate(ulong offset, ulong length) => Errno.Badf;
+
+    public override Errno FilestatGet(out Filestat stat) => FileStatus.Of(Handle, out stat);
+
+    public override Errno FilestatSetSize(ulong size) => Errno.Badf;
+
+    public override unsafe Errno FilestatSetTimes(ulong atim, ulong mtim, Fstflags flags)
+    {
+        var times = stackalloc Sys.Timespec[2];
+        var errno = Timestamps.ToTimespecs(atim, mtim, (uint)flags, new Span<Sys.Timespec>(times, 2));
+        if (errno != Errno.Success) return errno;
+        // "." relative to the handle is the directory itself; futimens would refuse an O_PATH handle.
+        return Sys.Utimensat(Handle, ".", times, 0) == 0 ? Errno.Success : ErrnoMapping.LastError();
+    }
+
+    public override void Dispose()
+    {
+        _readable?.Dispose();
+        Handle.Dispose();
+    }
 }

@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Wasmbox.Wasi.Fs.Interop;
+
+internal static partial class Sys
+{
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    public static unsafe partial nint Pwrite(SafeFileHandle fd, byte* buf, nuint count, long offset);
+}

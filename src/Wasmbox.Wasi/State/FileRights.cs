@@ -1,0 +1,41 @@
+using Wasmbox.Wasi.Abi;
+
+namespace Wasmbox.Wasi.State;
+
+/// <summary>
+/// The rights each kind of host descriptor can carry. A preopen starts with <see cref="DirectoryBase"/> and
+/// inherits <see cref="DirectoryInheriting"/>; path_open gives the new descriptor what the guest asked for, intersected
+/// with the directory's inheriting rights and with what its kind can do.
+/// </summary>
+/// <remarks>
+/// Why rights are not where read-only grants are enforced: wasi-libc derives the rights it asks for from the
+/// directory's inheriting rights, so a write-open would quietly become a read-only descriptor and fail later, at the
+/// first write. Read-only grants keep the full rights and are refused at path_open instead (<see cref="HostDirectoryFd.ReadOnly"/>).
+/// </remarks>
+public static class FileRights
+{
+    /// <summary>Rights that make sense on a regular file (or device).</summary>
+    public const Rights RegularFileBase = Rights.FdDatasync | Rights.FdRead | Rights.FdSeek | Rights.FdFdstatSetFlags
+        | Rights.FdSync | Rights.FdTell | Rights.FdWrite | Rights.FdAdvise | Rights.FdAllocate | Rights.FdFilestatGet
+        | Rights.FdFilestatSetSize | Rights.FdFilestatSetTimes | Rights.PollFdReadwrite;
+
+    /// <summary>Rights that make sense on a directory.</summary>
+    public const Rights DirectoryBase = Rights.FdFdstatSetFlags | Rights.FdSync | Rights.FdDatasync | Rights.FdAdvise
+        | Rights.PathCreateDirectory | Rights.PathCreateFile | Rights.PathLinkSource | Rights.PathLinkTarget
+        | Rights.PathOpen | Rights.FdReaddir | Rights.PathReadlink | Rights.PathRenameSource | Rights.PathRenameTarget
+        | Rights.PathFilestatGet | Rights.PathFilestatSetSize | Rights.PathFilestatSetTimes | Rights.FdFilestatGet
+        | Rights.FdFilestatSetTimes | Rights.PathSymlink | Rights.PathRemoveDirectory | Rights.PathUnlinkFile
+        | Rights.PollFdReadwrite;
+
+    /// <summary>What a directory passes on: everything a directory or a file beneath it may do.</summary>
+    public const Rights DirectoryInheriting = DirectoryBase | RegularFileBase;
+
+    /// <summary>
+    /// Rights that ask for a writable host descriptor. Why this set: it is exactly what wasi-libc adds for
+    /// <c>O_WRONLY</c> (and leaves out for <c>O_RDONLY</c>), so a read-only open never carries one of them.
+    /// </summary>
+    public const Rights WriteIntent = Rights.FdWrite | Rights.FdDatasync | Rights.FdAllocate | Rights.FdFilestatSetSize;
+
+    /// <summary>Rights that ask for a readable host descriptor.</summary>
+    public const Rights ReadIntent = Rights.FdRead | Rights.FdReaddir;
+}
