@@ -34,7 +34,7 @@ internal sealed class WasiStore(WasiHost host, IWasiTraceSink? trace)
     public void Trace(string name, string arguments, Errno result, long startedTimestamp)
     {
         var elapsed = startedTimestamp == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(startedTimestamp);
-        trace?.OnCall(new WasiCallEvent(name, arguments, result, elapsed, null));
+        trace?.OnCall(new WasiCallEvent(name, arguments, result, elapsed, Host.TakeRefusal()));
     }
 }
 

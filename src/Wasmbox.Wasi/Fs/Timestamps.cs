@@ -18,7 +18,7 @@ internal static class Timestamps
     }
 
     private static Sys.Timespec One(ulong nanos, bool set, bool now) =>
-        now ? new Sys.Timespec { Sec = 0, Nsec = Sys.UTIME_NOW }
-        : set ? new Sys.Timespec { Sec = (long)(nanos / 1_000_000_000UL), Nsec = (long)(nanos % 1_000_000_000UL) }
-        : new Sys.Timespec { Sec = 0, Nsec = Sys.UTIME_OMIT };
+        now ? new Sys.Timespec { Seconds = 0, Nanoseconds = Sys.UTIME_NOW }
+        : set ? new Sys.Timespec { Seconds = (long)(nanos / 1_000_000_000UL), Nanoseconds = (long)(nanos % 1_000_000_000UL) }
+        : new Sys.Timespec { Seconds = 0, Nanoseconds = Sys.UTIME_OMIT };
 }

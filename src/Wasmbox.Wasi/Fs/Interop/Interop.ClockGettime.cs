@@ -7,14 +7,6 @@ internal static partial class Sys
     /// <summary>Linux clock ids (uapi/linux/time.h) for the CPU-time clocks, which .NET has no managed API for.</summary>
     public const int CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3;
 
-    /// <summary><c>struct timespec</c>: <c>time_t</c> and <c>long</c>, both the width of a pointer on Linux's native ABIs.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct Timespec
-    {
-        public nint Seconds;
-        public nint Nanoseconds;
-    }
-
     [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
     public static partial int ClockGettime(int clockId, out Timespec time);
 
