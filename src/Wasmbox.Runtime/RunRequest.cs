@@ -18,7 +18,7 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     /// <summary>Where compiled modules are kept; null compiles every time.</summary>
     public ModuleCache? Cache { get; init; }
 
-    public IWasiBinding Wasi { get; init; } = WasmtimeBuiltinWasi.Instance;
+    public IWasiBinding Wasi { get; init; } = WasmboxWasi.Instance;
 
     /// <summary>Receives every WASI call (<c>--trace</c>); only Wasmbox's own WASI host can trace.</summary>
     public Wasmbox.Wasi.Tracing.IWasiTraceSink? Trace { get; init; }

@@ -14,7 +14,7 @@ public sealed record GuestRun(RunResult Result, string Stdout, string Stderr)
 
     /// <summary>Runs <paramref name="module"/> in-process with stdout and stderr captured to files.</summary>
     public static GuestRun Of(string module, SandboxPolicy? policy = null, ModuleCache? cache = null, params string[] args) =>
-        With(WasmtimeBuiltinWasi.Instance, module, policy, cache, args);
+        With(WasmboxWasi.Instance, module, policy, cache, args);
 
     /// <summary>Runs under a chosen WASI implementation (the differential tests run every guest under both).</summary>
     public static GuestRun With(IWasiBinding wasi, string module, SandboxPolicy? policy = null, ModuleCache? cache = null,

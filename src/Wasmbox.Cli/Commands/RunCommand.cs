@@ -26,8 +26,8 @@ internal sealed class RunCommand
         Description = "Print one line per WASI call on stderr: name, arguments, result errno, time in µs.",
     };
 
-    // Which WASI implementation runs the guest. Wasmbox's own host is needed for --trace and the quotas; Wasmtime's
-    // built-in one is the reference it is compared with. Hidden: it is for diagnosis, not for users.
+    // Which WASI implementation runs the guest: Wasmbox's own host, or Wasmtime's built-in one, the reference our
+    // differential tests compare with (it cannot trace or count quotas). Hidden: it is for diagnosis, not for users.
     private readonly Option<string?> _wasiHost = new("--wasi-host") { Hidden = true, HelpName = "wasmbox|wasmtime" };
 
     public RunCommand()
@@ -71,7 +71,7 @@ internal sealed class RunCommand
         {
             case "wasmbox": wasi = WasmboxWasi.Instance; break;
             case "wasmtime": wasi = WasmtimeBuiltinWasi.Instance; break;
-            case null: wasi = NeedsOwnHost(policy, trace) ? WasmboxWasi.Instance : WasmtimeBuiltinWasi.Instance; break;
+            case null: wasi = WasmboxWasi.Instance; break;
             case var other:
                 return Finish(parsed, stderr, new RunResult(
                     RunOutcome.SetupFailed(SetupStage.Policy, $"--wasi-host '{other}': write wasmbox or wasmtime"), ResourceUsage.Zero, null));
@@ -85,11 +85,6 @@ internal sealed class RunCommand
         });
         return Finish(parsed, stderr, result);
     }
-
-    /// <summary>Tracing, host-counted quotas, deterministic mode and listeners exist only in Wasmbox's own WASI host.</summary>
-    private static bool NeedsOwnHost(SandboxPolicy policy, bool trace) =>
-        trace || policy.Limits.MaxOpenFiles is not null || policy.Limits.MaxDiskWriteBytes is not null
-        || policy.Limits.MaxOutputBytes is not null || policy.DeterministicSeed is not null || policy.Listen.Count > 0;
 
     /// <summary>Says why the guest stopped when it did not exit by itself, writes the report, and returns the exit status.</summary>
     private int Finish(ParseResult parsed, TextWriter stderr, RunResult result)
