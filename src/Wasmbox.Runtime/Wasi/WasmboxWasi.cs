@@ -85,12 +85,12 @@ public sealed partial class WasmboxWasi : IWasiBinding
     };
 
     /// <summary>
-    /// This process's own fd 0, 1 or 2, unbuffered and not owned (closing it leaves ours open). Why not
-    /// <c>Console.OpenStandardOutput</c>: it swallows EPIPE, so a guest writing into a closed pipe would never learn it,
-    /// and its stdin reads ahead, so readiness could not be told.
+    /// This process's own fd 0, 1 or 2, not owned (closing it leaves ours open), with no buffer or offset of its own:
+    /// see <see cref="Wasmbox.Wasi.Fs.HostFdStream"/> for why neither FileStream nor Console's streams will do.
     /// </summary>
-    private static FileStream InheritedStream(int fd, FileAccess access) =>
-        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), access, bufferSize: 0);
+    private static Stream InheritedStream(int fd, FileAccess access) =>
+        new Wasmbox.Wasi.Fs.HostFdStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false),
+            canRead: access == FileAccess.Read, canWrite: access == FileAccess.Write);
 
     /// <summary>Binds every <c>--listen</c> address; a busy port or a bad name is a setup failure naming the address.</summary>
     private static List<System.Net.Sockets.Socket> OpenListeners(IReadOnlyList<string> addresses)

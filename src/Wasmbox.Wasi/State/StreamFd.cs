@@ -113,6 +113,7 @@ public sealed class StreamFd : WasiFd
         SafeHandle? handle = stream switch
         {
             FileStream file => file.SafeFileHandle,
+            Fs.HostFdStream raw => raw.Handle,
             PipeStream pipe => pipe.SafePipeHandle,
             _ => null,
         };

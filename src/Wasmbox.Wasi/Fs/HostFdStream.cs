@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Wasmbox.Wasi.Fs.Interop;
+
+namespace Wasmbox.Wasi.Fs;
+
+/// <summary>
+/// A stream over a host descriptor that calls <c>read(2)</c>/<c>write(2)</c> and nothing else: no buffer, no position of
+/// its own. For the inherited stdio of a foreground run.
+/// </summary>
+/// <remarks>
+/// Why not <see cref="FileStream"/>: on a seekable descriptor (stdout redirected to a file) it keeps its own offset and
+/// writes with <c>pwrite</c>, so stdout and stderr sent to the same file (<c>&gt; log 2&gt;&amp;1</c>) overwrite each
+/// other, and it ignores <c>O_APPEND</c>. And not <c>Console.OpenStandardOutput</c>: it swallows EPIPE. A failed call
+/// throws an <see cref="IOException"/> whose <see cref="Exception.HResult"/> is the host errno, as FileStream does.
+/// </remarks>
+public sealed class HostFdStream(SafeFileHandle handle, bool canRead, bool canWrite) : Stream
+{
+    private const int EINTR = 4;
+
+    public SafeFileHandle Handle { get; } = handle;
+
+    public override bool CanRead => canRead;
+    public override bool CanWrite => canWrite;
+    public override bool CanSeek => false;
+
+    public override unsafe int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty) return 0;
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = Sys.Read(Handle, p, (nuint)buffer.Length);
+                if (n >= 0) return (int)n;
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR) throw Failure("read", errno);
+            }
+        }
+    }
+
+    public override unsafe void Write(ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            var p = start;
+            var left = buffer.Length;
+            while (left > 0)
+            {
+                var n = Sys.Write(Handle, p, (nuint)left);
+                if (n < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == EINTR) continue;
+                    throw Failure("write", errno);
+                }
+                p += n;
+                left -= (int)n;
+            }
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    public override void Flush() { }
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Handle.Dispose();
+        base.Dispose(disposing);
+    }
+
+    private static IOException Failure(string call, int errno) => new($"{call} failed with host errno {errno}") { HResult = errno };
+}
