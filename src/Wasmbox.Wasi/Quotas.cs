@@ -22,6 +22,21 @@ public sealed class Quotas(long? maxDiskWriteBytes, long? maxOutputBytes)
         return allowed;
     }
 
+    /// <summary>Takes all of <paramref name="wanted"/> or nothing; a refusal marks the limit hit and spends nothing.</summary>
+    public bool TryTakeDisk(long wanted)
+    {
+        if (MaxDiskWriteBytes is { } max && wanted > max - DiskWritten)
+        {
+            DiskWriteLimitHit = true;
+            return false;
+        }
+        DiskWritten += wanted;
+        return true;
+    }
+
+    /// <summary>Records that a write was refused because the quota is spent.</summary>
+    public void MarkDiskLimitHit() => DiskWriteLimitHit = true;
+
     /// <summary>How many of <paramref name="wanted"/> output bytes may still be passed on; marks the limit hit when not all.</summary>
     public long TakeOutput(long wanted)
     {

@@ -12,8 +12,7 @@ namespace Wasmbox.Wasi.State;
 /// <para>Owns the host descriptor. Bytes written through it count against <c>--max-disk-write</c>: a write is cut to
 /// what the quota still allows (a short write, as POSIX write(2) does at a quota), and once nothing is left it fails
 /// with <see cref="Errno.Dquot"/>. Growth by fd_allocate or fd_filestat_set_size counts too, all or nothing: growth
-/// beyond what is left is refused with EDQUOT and spends the rest of the quota (the limit counts as hit; later writes
-/// fail as well — the guest tried to go past it, and failing closed is the safe reading).</para>
+/// beyond what is left is refused with EDQUOT, counts the limit as hit, and spends nothing.</para>
 /// <para>Read-only files (from read-only grants) are refused by the host calls before they get here; the host
 /// descriptor is also opened O_RDONLY then, so the kernel would refuse as well.</para>
 /// </remarks>
@@ -79,7 +78,7 @@ public sealed class HostFileFd : WasiFd
     {
         written = 0;
         var allowed = DiskAllowance(data.Length);
-        if (allowed == 0 && data.Length > 0) return Errno.Dquot;
+        if (allowed == 0 && data.Length > 0) return RefuseDisk();
         nint n;
         fixed (byte* p = data) n = Sys.Write(Handle, p, (nuint)allowed);
         return Charged(n, allowed, data.Length, out written);
@@ -90,7 +89,7 @@ public sealed class HostFileFd : WasiFd
         written = 0;
         if (offset > long.MaxValue) return Errno.Inval;
         var allowed = DiskAllowance(data.Length);
-        if (allowed == 0 && data.Length > 0) return Errno.Dquot;
+        if (allowed == 0 && data.Length > 0) return RefuseDisk();
         nint n;
         fixed (byte* p = data) n = Sys.Pwrite(Handle, p, (nuint)allowed, (long)offset);
         return Charged(n, allowed, data.Length, out written);
@@ -171,6 +170,12 @@ public sealed class HostFileFd : WasiFd
 
     public override void Dispose() => Handle.Dispose();
 
+    private Errno RefuseDisk()
+    {
+        _quotas.MarkDiskLimitHit();
+        return Errno.Dquot;
+    }
+
     /// <summary>How many of <paramref name="wanted"/> bytes the disk quota still allows (without taking them yet).</summary>
     private int DiskAllowance(int wanted) =>
         _quotas.MaxDiskWriteBytes is { } max ? (int)Math.Clamp(max - _quotas.DiskWritten, 0, wanted) : wanted;
@@ -195,7 +200,7 @@ public sealed class HostFileFd : WasiFd
         if (errno != Errno.Success) return errno;
         if (newEnd <= stat.Size) return Errno.Success;
         var growth = (long)(newEnd - stat.Size);
-        return _quotas.TakeDisk(growth) == growth ? Errno.Success : Errno.Dquot;
+        return _quotas.TryTakeDisk(growth) ? Errno.Success : Errno.Dquot;
     }
 
     private static Errno Result(nint n, out int count)
