@@ -175,25 +175,7 @@ public sealed partial class WasiHost
     {
         var errno = Descriptor(fd, Rights.FdRead | Rights.FdSeek, WasiNames.FdPread, out var file);
         if (errno != Errno.Success) return errno;
-        errno = CheckIovecs(memory, iovs, iovsLen);
-        if (errno != Errno.Success) return errno;
-        CheckOut(memory, nreadPtr, 4, 4);
-        uint total = 0;
-        for (uint i = 0; i < iovsLen; i++)
-        {
-            var buffer = Iovec(memory, iovs, i);
-            if (buffer.Length == 0) continue;
-            errno = file.Pread(buffer, offset + total, out var n);
-            if (errno != Errno.Success)
-            {
-                if (total == 0) return errno;
-                break;
-            }
-            total += (uint)n;
-            if (n < buffer.Length) break;
-        }
-        memory.WriteU32(nreadPtr, total);
-        return Errno.Success;
+        return Vectored(memory, file, iovs, iovsLen, offset, nreadPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pread(b, at, out n));
     }
 
     /// <summary>
@@ -242,25 +224,7 @@ public sealed partial class WasiHost
     {
         var errno = MutableDescriptor(fd, Rights.FdWrite | Rights.FdSeek, WasiNames.FdPwrite, out var file);
         if (errno != Errno.Success) return errno;
-        errno = CheckIovecs(memory, iovs, iovsLen);
-        if (errno != Errno.Success) return errno;
-        CheckOut(memory, nwrittenPtr, 4, 4);
-        uint total = 0;
-        for (uint i = 0; i < iovsLen; i++)
-        {
-            var data = Iovec(memory, iovs, i);
-            if (data.Length == 0) continue;
-            errno = file.Pwrite(data, offset + total, out var n);
-            if (errno != Errno.Success)
-            {
-                if (total == 0) return errno;
-                break;
-            }
-            total += (uint)n;
-            if (n < data.Length) break;
-        }
-        memory.WriteU32(nwrittenPtr, total);
-        return Errno.Success;
+        return Vectored(memory, file, iovs, iovsLen, offset, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pwrite(b, at, out n));
     }
 
     /// <summary>
@@ -275,25 +239,7 @@ public sealed partial class WasiHost
     {
         var errno = Descriptor(fd, Rights.FdRead, WasiNames.FdRead, out var file);
         if (errno != Errno.Success) return errno;
-        errno = CheckIovecs(memory, iovs, iovsLen);
-        if (errno != Errno.Success) return errno;
-        CheckOut(memory, nreadPtr, 4, 4);
-        uint total = 0;
-        for (uint i = 0; i < iovsLen; i++)
-        {
-            var buffer = Iovec(memory, iovs, i);
-            if (buffer.Length == 0) continue;
-            errno = file.Read(buffer, out var n);
-            if (errno != Errno.Success)
-            {
-                if (total == 0) return errno;
-                break;
-            }
-            total += (uint)n;
-            if (n < buffer.Length) break;
-        }
-        memory.WriteU32(nreadPtr, total);
-        return Errno.Success;
+        return Vectored(memory, file, iovs, iovsLen, 0, nreadPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Read(b, out n));
     }
 
     /// <summary>
@@ -384,24 +330,38 @@ public sealed partial class WasiHost
     {
         var errno = MutableDescriptor(fd, Rights.FdWrite, WasiNames.FdWrite, out var file);
         if (errno != Errno.Success) return errno;
-        errno = CheckIovecs(memory, iovs, iovsLen);
+        return Vectored(memory, file, iovs, iovsLen, 0, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Write(b, out n));
+    }
+
+    /// <summary>One step of a vectored transfer: moves bytes between <paramref name="buffer"/> and the descriptor.</summary>
+    private delegate Errno Transfer(WasiFd file, Span<byte> buffer, ulong offset, out int n);
+
+    /// <summary>
+    /// The loop shared by fd_read, fd_write, fd_pread and fd_pwrite: checks the iovec array and the out-pointer before
+    /// anything moves, then transfers buffer by buffer, stopping at the first short transfer (so a stream is never asked
+    /// twice while the guest waits). An error after some bytes moved reports those bytes instead, as POSIX readv/writev do.
+    /// <paramref name="offset"/> advances with the bytes moved (used by the positional calls only).
+    /// </summary>
+    private static Errno Vectored(GuestMemory memory, WasiFd file, uint iovs, uint iovsLen, ulong offset, uint countPtr, Transfer transfer)
+    {
+        var errno = CheckIovecs(memory, iovs, iovsLen);
         if (errno != Errno.Success) return errno;
-        CheckOut(memory, nwrittenPtr, 4, 4);
+        CheckOut(memory, countPtr, 4, 4);
         uint total = 0;
         for (uint i = 0; i < iovsLen; i++)
         {
-            var data = Iovec(memory, iovs, i);
-            if (data.Length == 0) continue;
-            errno = file.Write(data, out var n);
+            var buffer = Iovec(memory, iovs, i);
+            if (buffer.Length == 0) continue;
+            errno = transfer(file, buffer, offset + total, out var n);
             if (errno != Errno.Success)
             {
                 if (total == 0) return errno;
                 break;
             }
             total += (uint)n;
-            if (n < data.Length) break;
+            if (n < buffer.Length) break;
         }
-        memory.WriteU32(nwrittenPtr, total);
+        memory.WriteU32(countPtr, total);
         return Errno.Success;
     }
 
