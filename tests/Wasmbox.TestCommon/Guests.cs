@@ -11,6 +11,17 @@ public static class Guests
     /// <summary>A WAT guest: <c>Wat("loop")</c> is tests/guests/wat/loop.wat.</summary>
     public static string Wat(string name) => Existing(Path.Combine(RepoRoot, "tests", "guests", "wat", name + ".wat"));
 
+    /// <summary>The folder of the conformance guests (tests/guests/conformance): one <c>p1_*</c> guest per behaviour.</summary>
+    public static string ConformanceDir => Path.Combine(RepoRoot, "tests", "guests", "conformance");
+
+    /// <summary>A conformance guest: <c>Conformance("p1_fd_seek_tell")</c> is conformance/p1_fd_seek_tell.wasm when
+    /// built from C, else conformance/p1_fd_seek_tell.wat.</summary>
+    public static string Conformance(string name)
+    {
+        var wasm = Path.Combine(ConformanceDir, name + ".wasm");
+        return File.Exists(wasm) ? wasm : Existing(Path.Combine(ConformanceDir, name + ".wat"));
+    }
+
     private static string Existing(string path) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"test guest missing: {path}; run tests/guests/build.sh");
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the C test guests (tests/guests/c/*.c -> c/<name>.wasm) and examples/hello.wasm.
+# Builds the C test guests (tests/guests/c/*.c -> c/<name>.wasm), the conformance guests
+# (tests/guests/conformance/*.c -> conformance/<name>.wasm) and examples/hello.wasm.
 #
 # Committed .wasm files were built with:
 #   clang:      Debian clang version 14.0.6
@@ -14,7 +15,7 @@
 #                                   files; exit 1 on any difference, exit 0 with
 #                                   "skipped: ..." when the toolchain is missing
 #
-# The WAT guests in wat/ need no build: the tests compile them with Wasmtime's text parser.
+# The WAT guests in wat/ and conformance/ need no build: the tests compile them with Wasmtime's text parser.
 #
 # Reproducibility: sources are compiled from their own directory by relative file name and
 # without debug info (-s strips names/debug sections), so no absolute path ends up in the
@@ -67,6 +68,10 @@ targets=()
 for src in "$here"/c/*.c; do
   name="$(basename "$src" .c)"
   targets+=("$here/c $name $here/c/$name.wasm")
+done
+for src in "$here"/conformance/*.c; do
+  name="$(basename "$src" .c)"
+  targets+=("$here/conformance $name $here/conformance/$name.wasm")
 done
 targets+=("$repo/examples hello $repo/examples/hello.wasm")
 
