@@ -5,6 +5,8 @@
 #
 # Environment (all optional):
 #   RUNS=30          hyperfine --runs per command        WARMUP=3     hyperfine --warmup per command
+#   PASSES=1         run each row this many times, rotating the order of the contenders, and pool the runs (on a noisy
+#                    machine PASSES=3 RUNS=10 spreads bursts of load over all contenders instead of hitting one)
 #   ROUNDS=350       argument of cpu.wasm (about 1 s under `wasmbox run` on the reference VM; 450 is its default)
 #   ROWS="hello cpu epoch"   which rows to run (epoch: the diagnostic row that splits the cost of --timeout)
 #   FUEL=...         the --fuel budget of the informational fuel run (default 10^15, far more than cpu.wasm uses)
@@ -24,6 +26,7 @@ repo="$(cd "$bench/.." && pwd)"
 cd "$repo"
 
 RUNS="${RUNS:-30}"
+PASSES="${PASSES:-1}"
 WARMUP="${WARMUP:-3}"
 ROUNDS="${ROUNDS:-350}"
 ROWS="${ROWS:-hello cpu epoch}"
@@ -124,7 +127,7 @@ check "$cpu_expected" "$plain" --cache-dir "$plain_cache" --epoch-tick 5 "$cpu" 
   echo "hyperfine: $(hyperfine --version | awk '{print $2}')"
   echo "cc: $(cc --version | head -1)"
   echo "wasmbox built from: $(cat "$out/wasmbox.rev" 2>/dev/null || echo unknown)"
-  echo "runs: $RUNS, warmup: $WARMUP, cpu rounds: $ROUNDS, fuel: $FUEL, rows: $ROWS"
+  echo "passes: $PASSES, runs per pass: $RUNS, warmup: $WARMUP, cpu rounds: $ROUNDS, fuel: $FUEL, rows: $ROWS"
 } | tee "$OUT/machine.txt" >&2
 
 row() { [[ " $ROWS " == *" $1 "* ]]; }
@@ -138,15 +141,25 @@ wait_quiet() {
   done
 }
 
-hf() { # hf NAME then pairs of (label, command)
+hf() { # hf NAME then pairs of (label, command); runs PASSES passes, rotating the order of the contenders each pass
   local name="$1"; shift
-  local args=()
-  while (($#)); do args+=(--command-name "$1" "$2"); shift 2; done
-  wait_quiet
-  say "row $name"
-  echo "loadavg before $name: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
-  hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$OUT/$name.json" "${args[@]}" >&2
-  echo "loadavg after $name: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
+  local labels=() commands=()
+  while (($#)); do labels+=("$1"); commands+=("$2"); shift 2; done
+  local n=${#labels[@]} pass json args i k
+  for ((pass = 1; pass <= PASSES; pass++)); do
+    args=()
+    for ((i = 0; i < n; i++)); do
+      k=$(((i + pass - 1) % n))
+      args+=(--command-name "${labels[k]}" "${commands[k]}")
+    done
+    json="$OUT/$name.json"
+    ((PASSES == 1)) || json="$OUT/$name.pass$pass.json"
+    wait_quiet
+    say "row $name, pass $pass of $PASSES"
+    echo "loadavg before $name pass $pass: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
+    hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" "${args[@]}" >&2
+    echo "loadavg after $name pass $pass: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
+  done
 }
 
 # --- row a: hello.wasm, warm cache ----------------------------------------------------------------------------------
