@@ -71,7 +71,7 @@ public static class CgroupProbe
                 var member = memberships.FirstOrDefault(m => m.HierarchyId != 0 && m.Controllers.Contains(c));
                 if (!File.Exists(Path.Combine(mount, "cgroup.procs")) || member is null) { v1.Add($"{c} not mounted"); continue; }
                 var own = Join(mount, member.Path);
-                var writable = TryCreateChild(own, pid);
+                var writable = TryCreateChild(own, pid).Error;
                 if (writable is null) usable.Add(c);
                 v1.Add($"{c} {(writable is null ? "writable" : "not writable (" + writable + ")")} at {own}");
             }
@@ -84,10 +84,12 @@ public static class CgroupProbe
             var member = memberships.FirstOrDefault(m => m.HierarchyId == 0);
             var own = Join(v2Root, member?.Path ?? "/");
             var controllers = ReadWords(Path.Combine(own, "cgroup.controllers"));
-            var writable = TryCreateChild(own, pid);
+            var child = TryCreateChild(own, pid);
+            var writable = child.Error;
             var limits = LimitControllers.Where(controllers.Contains).ToList();
             if (writable is null) usable.AddRange(limits);
-            var kill = File.Exists(Path.Combine(own, "cgroup.kill"));
+            // The root cgroup has no cgroup.kill file, so look in our own cgroup and in the child we just made.
+            var kill = child.HasKill || File.Exists(Path.Combine(own, "cgroup.kill"));
             parts.Add($"cgroup2 at {own} with {(controllers.Count == 0 ? "no controllers" : "controllers " + string.Join(" ", controllers))}, " +
                       $"{(writable is null ? "writable" : "not writable (" + writable + ")")}, cgroup.kill {(kill ? "present" : "absent")}");
         }
@@ -101,22 +103,27 @@ public static class CgroupProbe
             detail + (missing.Count == 0 ? "" : $"; cannot limit {string.Join(", ", missing)}"), null);
     }
 
-    /// <summary>
-    /// Creates and removes <c>wasmbox-doctor-&lt;pid&gt;</c> in <paramref name="dir"/>. Returns null when both worked, else why not.
-    /// </summary>
-    internal static string? TryCreateChild(string dir, int pid)
+    /// <summary>What creating the temporary child cgroup showed.</summary>
+    /// <param name="Error">Null when the child was created and removed, else why not.</param>
+    /// <param name="HasKill">The child had a <c>cgroup.kill</c> file (cgroup2 only).</param>
+    internal sealed record ChildProbe(string? Error, bool HasKill);
+
+    /// <summary>Creates <c>wasmbox-doctor-&lt;pid&gt;</c> in <paramref name="dir"/>, looks inside, and removes it.</summary>
+    internal static ChildProbe TryCreateChild(string dir, int pid)
     {
         var child = Path.Combine(dir, $"wasmbox-doctor-{pid}");
-        if (Directory.Exists(child)) return $"{child} already exists; left alone";
+        if (Directory.Exists(child)) return new ChildProbe($"{child} already exists; left alone", false);
         try { Directory.CreateDirectory(child); }
-        catch (UnauthorizedAccessException) { return "mkdir: EACCES"; }
-        catch (IOException e) { return "mkdir: " + e.Message; }
+        catch (UnauthorizedAccessException) { return new ChildProbe("mkdir: EACCES", false); }
+        catch (IOException e) { return new ChildProbe("mkdir: " + e.Message, false); }
+        var hasKill = File.Exists(Path.Combine(child, "cgroup.kill"));
+        // rmdir, never a recursive delete: a cgroup directory is removed whole, and anything else must not be touched.
         try { Directory.Delete(child, recursive: false); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"created {child} but could not remove it: {e.Message}";
+            return new ChildProbe($"created {child} but could not remove it: {e.Message}", hasKill);
         }
-        return null;
+        return new ChildProbe(null, hasKill);
     }
 
     private static string Join(string mount, string cgroupPath) =>
