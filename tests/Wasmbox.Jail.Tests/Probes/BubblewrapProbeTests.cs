@@ -65,6 +65,26 @@ public class BubblewrapProbeTests
         Assert.Equal("apt-get install -y bubblewrap", s.Fix);
     }
 
+    /// <summary>A stand-in bwrap (a shell script) exercises the real process path: --version, then the test jail's exit and stderr.</summary>
+    [Theory]
+    [InlineData("exit 0", true, "created all namespaces")]
+    [InlineData("echo 'bwrap: Creating new namespace failed: Operation not permitted' >&2; exit 1", false, "bwrap: Creating new namespace failed: Operation not permitted")]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Probe_StandInBwrap_RunsVersionAndTestJail(string testJailBody, bool available, string detailPart)
+    {
+        LinuxOnly.Require();
+        using var dir = new TempDir();
+        var fake = dir.Write("bwrap", $"#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'bubblewrap 0.8.0'; exit 0; fi\n" +
+                                      $"[ \"$1\" = --unshare-all ] || {{ echo 'bwrap: unexpected arguments' >&2; exit 2; }}\n{testJailBody}\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+        var s = BubblewrapProbe.Probe(fake);
+
+        Assert.Equal(available, s.Available);
+        Assert.StartsWith($"bubblewrap 0.8.0 at {fake}", s.Detail);
+        Assert.Contains(detailPart, s.Detail);
+    }
+
     /// <summary>
     /// The test installs nothing: without /usr/bin/bwrap the probe must say "missing" with the apt-get fix; with it, this
     /// machine (root, user namespaces enabled: linux-jail-facts §0) must be able to build the test jail.
