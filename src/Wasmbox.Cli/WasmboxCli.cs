@@ -33,6 +33,7 @@ public static class WasmboxCli
         root.Subcommands.Add(run.Command);
         root.Subcommands.Add(new CompileCommand().Command);
         root.Subcommands.Add(new InspectCommand().Command);
+        root.Subcommands.Add(new DoctorCommand().Command);
 
         // Everything after MODULE belongs to the guest, even words that look like wasmbox options.
         var split = GuestArgs.Split(args, run);
