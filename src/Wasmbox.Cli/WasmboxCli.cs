@@ -54,7 +54,7 @@ public static class WasmboxCli
             var error = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)))
                         ?? parsed.Errors[0];
             var message = command == root && parsed.UnmatchedTokens.Count == 0
-                ? "no command given; use run, compile or inspect"
+                ? "no command given; use run, compile, inspect or doctor"
                 : error.Message.TrimEnd('.');
             var result = CliError.Print(stderr, $"{message}; see '{help}'");
             if (command == run.Command) run.WriteSetupFailureReport(parsed, stderr, message);
