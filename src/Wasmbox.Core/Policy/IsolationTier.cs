@@ -13,9 +13,6 @@ public enum IsolationTier
 
 public static class IsolationTiers
 {
-    /// <summary>The tiers this build can run. Process and jail come with the worker (issue #4).</summary>
-    public static readonly IReadOnlySet<IsolationTier> Available = new HashSet<IsolationTier> { IsolationTier.None };
-
     public static IsolationTier Parse(string text, string source) => text switch
     {
         "none" => IsolationTier.None,
