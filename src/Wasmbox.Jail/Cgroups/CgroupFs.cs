@@ -5,8 +5,8 @@ using Wasmbox.Jail.Interop;
 namespace Wasmbox.Jail.Cgroups;
 
 /// <summary>
-/// Every filesystem call <see cref="WorkerCgroup"/> makes. The real one makes the syscalls; tests subclass it to play
-/// the kernel on a fake tree (a controller's files appear on mkdir, a bad write is refused).
+/// Every filesystem call and signal <see cref="WorkerCgroup"/> makes. The real one makes the syscalls; tests subclass it
+/// to play the kernel on a fake tree (a controller's files appear on mkdir, a bad write is refused, no real pid is signalled).
 /// </summary>
 internal class CgroupFs
 {
@@ -39,6 +39,9 @@ internal class CgroupFs
     }
 
     public virtual bool FileExists(string path) => File.Exists(path);
+
+    /// <summary>SIGKILL to one process; a pid that is already gone (ESRCH) is no error.</summary>
+    public virtual void SendSigkill(int pid) => Sys.Kill(pid, Sys.SIGKILL);
 
     /// <summary>A directory that is not a symlink (cgroup mounts and cgroups are never reached through one).</summary>
     public virtual bool IsRealDirectory(string path)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Wasmbox.Jail.Interop;
 using Wasmbox.Jail.Probes;
 
 namespace Wasmbox.Jail.Cgroups;
@@ -30,7 +29,7 @@ public sealed class WorkerCgroup : IDisposable
     public const string DirectoryPrefix = "wasmbox-";
 
     /// <summary>How long <see cref="Kill"/> waits for the cgroup to empty, and <see cref="Dispose"/> for rmdir to stop saying EBUSY.</summary>
-    internal static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(2);
+    internal TimeSpan WaitLimit { get; set; } = TimeSpan.FromSeconds(2);
 
     private const int EEXIST = 17, ENOENT = 2, EBUSY = 16;
 
@@ -255,7 +254,7 @@ public sealed class WorkerCgroup : IDisposable
         if (useKillFile && _killFile is not null && TryWrite(_killFile, "1")) return WaitUntilEmpty(clock, signalStragglers: false);
 
         var frozen = _freezer is not null && Freeze(_freezer, clock);
-        foreach (var pid in ReadMembers()) Sys.Kill(pid, Sys.SIGKILL);
+        foreach (var pid in ReadMembers()) _fs.SendSigkill(pid);
         if (_freezer is not null) TryWrite(FreezerFile(_freezer), _freezer.IsV2 ? "0" : "THAWED");
         // Without a freezer a member can fork between the read and the kill, so keep killing whatever is listed.
         return WaitUntilEmpty(clock, signalStragglers: !frozen);
@@ -285,7 +284,7 @@ public sealed class WorkerCgroup : IDisposable
             var left = ReadMembers();
             if (left.Count == 0) return true;
             if (clock.Elapsed >= WaitLimit) return false;
-            if (signalStragglers) foreach (var pid in left) Sys.Kill(pid, Sys.SIGKILL);
+            if (signalStragglers) foreach (var pid in left) _fs.SendSigkill(pid);
             Thread.Sleep(1);
         }
     }
