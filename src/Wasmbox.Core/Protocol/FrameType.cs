@@ -1,0 +1,32 @@
+namespace Wasmbox.Core.Protocol;
+
+/// <summary>The first byte of a frame's body: what the rest of the body is. See <see cref="Frames"/> for the wire format.</summary>
+/// <remarks>Parent-to-worker types are below 0x40, worker-to-parent types from 0x41, so a frame sent the wrong way is easy to spot in a dump.</remarks>
+public enum FrameType : byte
+{
+    // parent → worker
+
+    /// <summary>JSON <see cref="WorkerAssignment"/>: what to run and under which policy. Sent once, after <see cref="Hello"/>.</summary>
+    Assign = 0x01,
+    /// <summary>Raw bytes for the guest's fd 0.</summary>
+    Stdin = 0x02,
+    /// <summary>Empty: the guest's stdin is at end of file.</summary>
+    StdinEnd = 0x03,
+    /// <summary>Empty: stop the guest now (report it as killed).</summary>
+    Stop = 0x04,
+
+    // worker → parent
+
+    /// <summary>JSON <see cref="WorkerHello"/>: sent once, first, as soon as the worker is up (before any assignment).</summary>
+    Hello = 0x41,
+    /// <summary>Empty: the guest's <c>_start</c> is about to run (the parent arms its hard deadline from here).</summary>
+    Started = 0x42,
+    /// <summary>Raw bytes the guest wrote to fd 1.</summary>
+    Stdout = 0x43,
+    /// <summary>Raw bytes the guest wrote to fd 2 (and <c>--trace</c> lines).</summary>
+    Stderr = 0x44,
+    /// <summary>JSON <see cref="WorkerResult"/>: the last frame of a run.</summary>
+    Result = 0x45,
+    /// <summary>UTF-8 one-line message: the worker cannot do its job (bad assignment, protocol error); it exits after.</summary>
+    Fatal = 0x46,
+}
