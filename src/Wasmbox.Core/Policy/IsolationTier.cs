@@ -1,14 +1,17 @@
+using System.Text.Json.Serialization;
+
 namespace Wasmbox.Core.Policy;
 
-/// <summary>How far a sandbox is separated from the host (docs/SECURITY.md describes what each tier stops).</summary>
+/// <summary>How far a sandbox is separated from the host (docs/SECURITY.md describes what each tier stops), weakest first.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<IsolationTier>))]
 public enum IsolationTier
 {
-    /// <summary>In this process: WASI capability checks and engine limits only.</summary>
-    None,
+    /// <summary>In this process: WASI capability checks and engine limits only. For embedding trusted code and for tests.</summary>
+    [JsonStringEnumMemberName("none")] None,
     /// <summary>A worker process of its own, no OS jail.</summary>
-    Process,
+    [JsonStringEnumMemberName("process")] Process,
     /// <summary>A worker process inside bubblewrap, seccomp and cgroups.</summary>
-    Jail,
+    [JsonStringEnumMemberName("jail")] Jail,
 }
 
 public static class IsolationTiers

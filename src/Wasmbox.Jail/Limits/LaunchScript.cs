@@ -15,6 +15,7 @@ namespace Wasmbox.Jail.Limits;
 /// ulimit -c 0 || fail 'cannot set RLIMIT_CORE to 0'
 /// ulimit -n 1024 || fail …
 /// ulimit -f BLOCKS || fail …      (512-byte blocks)
+/// trap '' XFSZ                    (only with -f: a write past it is EFBIG, not a kill)
 /// ulimit -t SECONDS || fail …
 /// exec "$@"
 /// </code>
@@ -47,7 +48,13 @@ public static class LaunchScript
         }
         Ulimit(s, 'c', 0, "RLIMIT_CORE to 0");
         if (limits.OpenFiles is { } n) Ulimit(s, 'n', n, $"RLIMIT_NOFILE to {n}");
-        if (limits.FileSizeBlocks is { } blocks) Ulimit(s, 'f', blocks, $"RLIMIT_FSIZE to {blocks * ProcessRlimits.FileSizeBlock} bytes");
+        if (limits.FileSizeBlocks is { } blocks)
+        {
+            Ulimit(s, 'f', blocks, $"RLIMIT_FSIZE to {blocks * ProcessRlimits.FileSizeBlock} bytes");
+            // Why: without this, a write past the limit kills the worker with SIGXFSZ. Ignored, the write fails with
+            // EFBIG, which the WASI host hands to the guest as its own errno. A disposition of SIG_IGN survives exec.
+            s.Append("trap '' XFSZ\n");
+        }
         if (limits.CpuSeconds is { } t) Ulimit(s, 't', t, $"RLIMIT_CPU to {t} s");
         s.Append("exec \"$@\"\n");
         return s.ToString();
