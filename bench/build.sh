@@ -10,7 +10,7 @@
 #   bench/.out/jit/        wasmbox + wasmbox-worker.dll, framework-dependent (JIT): only for the informational JIT rows
 #   bench/.out/plainembed-aot/, bench/.out/plainembed-jit/   bench/PlainEmbed, the plain Wasmtime embedding peer
 #   bench/.out/native/     cc -O2 builds of the C guests (hello, cpu, output_flood, file_cycles)
-#   bench/.out/wasmbox.rev the commit the CLI was built from (+uncommitted when src/ differs from it)
+#   bench/.out/wasmbox.rev the last commit that changed src/ (+uncommitted when src/ differs from it), and HEAD
 #
 # Every publish uses --artifacts-path bench/.out/artifacts, so src/*/bin and obj are never touched.
 #
@@ -41,10 +41,15 @@ esac
 
 mkdir -p "$out"
 cli_src="$repo"
+# The build is named by the last commit that changed what it is built from (src/ and the build props), so that a commit
+# touching only bench/ or docs does not force a rebuild; the checkout's HEAD is recorded beside it.
+inputs=(src Directory.Build.props Directory.Packages.props global.json)
 if [[ -n "${BUILD_REV:-}" ]]; then
-  rev="$(git rev-parse --short "$BUILD_REV")"
+  rev="$(git log -1 --format=%h "$BUILD_REV" -- "${inputs[@]}")"
+  head="$(git rev-parse --short "$BUILD_REV")"
 else
-  rev="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src Directory.Build.props Directory.Packages.props global.json || echo '+uncommitted')"
+  rev="$(git log -1 --format=%h HEAD -- "${inputs[@]}")$(git diff --quiet HEAD -- "${inputs[@]}" || echo '+uncommitted')"
+  head="$(git rev-parse --short HEAD)"
 fi
 want_jit="${JIT:-1}"
 stamp="$rev jit=$want_jit"
@@ -90,6 +95,6 @@ say "compiling the native builds (cc -O2)"
 mkdir -p "$out/native"
 for g in hello cpu output_flood file_cycles; do cc -O2 -o "$out/native/$g" "tests/guests/c/$g.c"; done
 
-echo "$rev" > "$out/wasmbox.rev"
+echo "$rev (src/ as of that commit; checkout at $head)" > "$out/wasmbox.rev"
 echo "$stamp" > "$out/build.stamp"
 say "built $rev"
