@@ -1,3 +1,4 @@
+using System.Globalization;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 
@@ -234,11 +235,11 @@ public static class WireConversions
     private static TimeSpan FromMilliseconds(double ms, string field)
     {
         if (!double.IsFinite(ms) || ms < 0)
-            throw Invalid($"{field} {ms} is not a finite, non-negative number of milliseconds");
+            throw Invalid($"{field} {ms.ToString(CultureInfo.InvariantCulture)} is not a finite, non-negative number of milliseconds");
         var ticks = Math.Round(ms * TimeSpan.TicksPerMillisecond);
         // (double)long.MaxValue rounds up to 2^63, which no long holds: refuse it and everything above.
         if (ticks >= long.MaxValue)
-            throw Invalid($"{field} {ms} is longer than the longest duration .NET can hold");
+            throw Invalid($"{field} {ms.ToString(CultureInfo.InvariantCulture)} is longer than the longest duration .NET can hold");
         return TimeSpan.FromTicks((long)ticks);
     }
 
