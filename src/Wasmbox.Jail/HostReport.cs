@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Wasmbox.Core.Policy;
 using Wasmbox.Jail.Probes;
 
 namespace Wasmbox.Jail;

@@ -20,6 +20,27 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
 
     public IWasiBinding Wasi { get; init; } = WasmboxWasi.Instance;
 
+    /// <summary>
+    /// A precompiled artifact to load instead of compiling <see cref="ModulePath"/> (the worker gets the parent's verified
+    /// cache entry this way, read-only, and never writes the cache itself). Set with <see cref="ModuleSha256"/>.
+    /// </summary>
+    public string? PrecompiledArtifact { get; init; }
+
+    /// <summary>The SHA-256 of the original module, for the report, when <see cref="PrecompiledArtifact"/> is set.</summary>
+    public string? ModuleSha256 { get; init; }
+
+    /// <summary>
+    /// Listening sockets bound by someone else, in <c>--listen</c> order, used instead of binding the policy's addresses
+    /// (a jailed worker has no network of its own: its parent binds and passes the descriptors). The run takes them over.
+    /// </summary>
+    public IReadOnlyList<System.Net.Sockets.Socket>? InheritedListeners { get; init; }
+
+    /// <summary>Called on the guest's thread just before its <c>_start</c> runs, after loading and instantiating (the worker tells its parent here, which arms its own hard deadline).</summary>
+    public Action? BeforeStart { get; init; }
+
+    /// <summary>Whose CPU time <c>--cpu-time</c> and the report measure: the guest's thread in-process, the whole worker in a worker.</summary>
+    public Native.CpuScope CpuScope { get; init; } = Native.CpuScope.Thread;
+
     /// <summary>Receives every WASI call (<c>--trace</c>); only Wasmbox's own WASI host can trace.</summary>
     public Wasmbox.Wasi.Tracing.IWasiTraceSink? Trace { get; init; }
 }

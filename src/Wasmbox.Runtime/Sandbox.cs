@@ -26,7 +26,7 @@ public static class Sandbox
 
     /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them.</summary>
     public static EngineEntry EngineFor(SandboxPolicy policy) =>
-        EngineRegistry.Get(new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null));
+        EngineRegistry.Get(new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null || policy.Limits.CpuTime is not null));
 
     /// <summary>Compiles a module into the cache for a policy's engine (<c>wasmbox compile</c>), checking it is a runnable command.</summary>
     public static LoadedModule Compile(string modulePath, SandboxPolicy policy, ModuleCache? cache)
@@ -37,16 +37,36 @@ public static class Sandbox
         return module;
     }
 
+    /// <summary>Loads an artifact already compiled for this policy's engine (a worker's assignment), checking it is a runnable command.</summary>
+    public static LoadedModule LoadPrecompiled(string displayPath, string artifactPath, string sha256, SandboxPolicy policy)
+    {
+        var module = ModuleLoader.LoadArtifact(displayPath, artifactPath, sha256, EngineFor(policy));
+        try { WasiCommandCheck.Check(module.Module, displayPath); }
+        catch { module.Dispose(); throw; }
+        return module;
+    }
+
     public static RunResult Run(RunRequest request)
     {
-        if (!IsolationTiers.Available.Contains(request.Policy.Isolation))
+        // This is the in-process runner (tier none); a policy that asks for a worker must not quietly run here.
+        if (request.Policy.Isolation is { } tier and not IsolationTier.None)
         {
             return Failed(new SetupException(SetupStage.Policy,
-                $"--isolation {request.Policy.Isolation.Name()} is not available in this build yet; use --isolation none"), null);
+                $"--isolation {tier.Name()} runs in a worker process; start it through the worker launcher, not Sandbox.Run"), null);
+        }
+        if (request.Policy.Limits.Cpus is not null)
+        {
+            return Failed(new SetupException(SetupStage.Policy,
+                "--cpus is enforced by the jail's cgroup cpu controller; use --isolation jail, or --cpu-time to cap CPU use in this tier"), null);
         }
 
         LoadedModule module;
-        try { module = Compile(request.ModulePath, request.Policy, request.Cache); }
+        try
+        {
+            module = request.PrecompiledArtifact is { } artifact
+                ? LoadPrecompiled(request.ModulePath, artifact, request.ModuleSha256 ?? "", request.Policy)
+                : Compile(request.ModulePath, request.Policy, request.Cache);
+        }
         catch (SetupException e) { return Failed(e, null); }
 
         using (module)
@@ -79,6 +99,7 @@ public static class Sandbox
             wasiSession = request.Wasi.Configure(store, new WasiContextSpec(argv, request.Policy, request.Stdio)
             {
                 Trace = request.Trace,
+                InheritedListeners = request.InheritedListeners,
                 Interrupt = interrupt?.Token ?? CancellationToken.None,
             });
         }
@@ -86,9 +107,11 @@ public static class Sandbox
         using var wasiResources = wasiSession;
 
         var clock = Stopwatch.StartNew();
-        var cpuStart = ThreadCpuClock.Now();
-        using var epochLease = limits.Timeout is not null ? EpochTicker.Lease(engine.Engine) : null;
-        var deadline = limits.Timeout is { } timeout ? Deadline.Arm(store, clock, timeout) : null;
+        Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
+        var cpuStart = cpuNow();
+        var timed = limits.Timeout is not null || limits.CpuTime is not null;
+        using var epochLease = timed ? EpochTicker.Lease(engine.Engine) : null;
+        var deadline = timed ? Deadline.Arm(store, clock, limits.Timeout, limits.CpuTime, cpuNow) : null;
 
         Instance? instance = null;
         RunOutcome outcome;
@@ -98,6 +121,7 @@ public static class Sandbox
             instance = linker.Instantiate(store, module.Module);
             var start = instance.GetAction("_start")
                 ?? throw new SetupException(SetupStage.Link, $"{request.ModulePath} exports no callable _start");
+            request.BeforeStart?.Invoke();
             start();
             outcome = RunOutcome.Exited(0);
         }
@@ -110,12 +134,15 @@ public static class Sandbox
             outcome = Classify(e, instance is null, request, deadline);
         }
         var wall = clock.Elapsed;
-        var cpu = ThreadCpuClock.Now() - cpuStart;
+        var cpu = cpuNow() - cpuStart;
+        // A host wait cut short by the wall-clock limit (sock_accept, sock_recv, poll_oneoff) returns an errno, and the
+        // guest may then exit by itself before the next epoch check; it still ran out of time.
+        if (interrupt is { IsCancellationRequested: true } && outcome.Kind == OutcomeKind.Exited) outcome = RunOutcome.TimedOut(limits.Timeout!.Value);
 
         if (outcome.Kind == OutcomeKind.SetupFailed) return new RunResult(outcome, ResourceUsage.Zero, module.Sha256);
         if (outcome.Kind == OutcomeKind.MemoryLimit || (limits.MaxMemoryBytes is not null && module.GrowInstrumented && GrowRefusals(instance) > 0)) limitsHit.Add(LimitKind.MaxMemory);
         if (outcome.Kind == OutcomeKind.OutOfFuel) limitsHit.Add(LimitKind.Fuel);
-        if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(LimitKind.Timeout);
+        if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(deadline?.Expired ?? LimitKind.Timeout);
         limitsHit.AddRange(wasiSession.LimitsHit);
 
         var usage = new ResourceUsage(
@@ -132,7 +159,8 @@ public static class Sandbox
     private static RunOutcome Classify(WasmtimeException e, bool duringInstantiation, RunRequest request, Deadline? deadline)
     {
         var limits = request.Policy.Limits;
-        if (deadline is { Expired: true }) return RunOutcome.TimedOut(limits.Timeout!.Value);
+        if (deadline?.Expired is LimitKind.Timeout) return RunOutcome.TimedOut(limits.Timeout!.Value);
+        if (deadline?.Expired is LimitKind.CpuTime) return RunOutcome.CpuTimeExceeded(limits.CpuTime!.Value);
         if (e.ExitCode is { } code) return RunOutcome.Exited(code);
         // Wasmbox's own WASI host unwinds the guest with its own exceptions, which Wasmtime keeps as the inner one.
         switch (e.InnerException)
@@ -141,6 +169,7 @@ public static class Sandbox
             case Wasmbox.Wasi.WasiTrap wasiTrap: return RunOutcome.Trapped("WasiTrap", $"trapped: {wasiTrap.Message}");
             case TimeoutException: break;
             // A host call that was waiting when the wall-clock limit passed (poll_oneoff) was cancelled.
+            // (CPU time does not pass while a host call waits, so only the wall clock can cancel a wait.)
             case OperationCanceledException when limits.Timeout is { } wall: return RunOutcome.TimedOut(wall);
             case { } hostBug: return RunOutcome.Trapped("HostError", $"trapped: host error in a WASI call: {hostBug.GetType().Name}: {hostBug.Message}");
         }

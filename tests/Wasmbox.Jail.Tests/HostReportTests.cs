@@ -1,3 +1,4 @@
+using Wasmbox.Core.Policy;
 using System.Text.Json;
 using Wasmbox.Jail.Probes;
 

@@ -95,6 +95,27 @@ public class TimeoutTests
     }
 
     [Fact]
+    public void CpuTime_BusyGuest_StoppedByItsCpuUse()
+    {
+        var limit = TimeSpan.FromMilliseconds(200);
+        var run = GuestRun.Of(Guests.C("spin"), SandboxPolicy.DenyAll with { Limits = SandboxLimits.None with { CpuTime = limit } });
+
+        Assert.Equal(OutcomeKind.Timeout, run.Outcome.Kind);
+        Assert.Contains("CPU-time limit", run.Outcome.Message);
+        Assert.Equal([LimitKind.CpuTime], run.Usage.LimitsHit);
+        Assert.InRange(run.Usage.Cpu, limit, limit + TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void CpuTime_SleepingGuest_IsNotChargedForWaiting()
+    {
+        // The guest sleeps in poll_oneoff (20 ms and more) using almost no CPU; waiting is not charged.
+        var run = GuestRun.Of(Guests.Conformance("p1_poll_oneoff_clock"), SandboxPolicy.DenyAll with { Limits = SandboxLimits.None with { CpuTime = TimeSpan.FromMilliseconds(100) } });
+        Assert.Equal(OutcomeKind.Exited, run.Outcome.Kind);
+        Assert.Empty(run.Usage.LimitsHit);
+    }
+
+    [Fact]
     public void Timeout_GuestFinishesFirst_ExitsNormally()
     {
         var run = GuestRun.Of(Guests.C("hello"), Timeout(TimeSpan.FromSeconds(10)));

@@ -78,12 +78,23 @@ public class SandboxExitTests
     }
 
     [Fact]
-    public void Run_IsolationTierNotBuilt_IsSetupFailure()
+    public void Run_WorkerTierInProcess_IsRefusedNotRunHere()
     {
-        var policy = Core.Policy.SandboxPolicy.DenyAll with { Isolation = Core.Policy.IsolationTier.Jail };
-        var run = GuestRun.Of(Guests.C("hello"), policy);
+        foreach (var tier in new[] { Core.Policy.IsolationTier.Jail, Core.Policy.IsolationTier.Process })
+        {
+            var run = GuestRun.Of(Guests.C("hello"), Core.Policy.SandboxPolicy.DenyAll with { Isolation = tier });
+            Assert.Equal(OutcomeKind.SetupFailed, run.Outcome.Kind);
+            Assert.Contains("worker", run.Outcome.Message);
+            Assert.Equal("", run.Stdout);
+        }
+    }
+
+    [Fact]
+    public void Run_CpusInProcess_IsRefused()
+    {
+        var run = GuestRun.Of(Guests.C("hello"), Core.Policy.SandboxPolicy.DenyAll with { Limits = Core.Policy.SandboxLimits.None with { Cpus = 0.5 } });
         Assert.Equal(OutcomeKind.SetupFailed, run.Outcome.Kind);
-        Assert.Contains("--isolation none", run.Outcome.Message);
+        Assert.Contains("--cpus", run.Outcome.Message);
         Assert.Equal("", run.Stdout);
     }
 }

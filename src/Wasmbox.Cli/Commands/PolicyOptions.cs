@@ -57,7 +57,7 @@ internal sealed class PolicyOptions
 
     public Option<string?> Isolation { get; } = new("--isolation")
     {
-        Description = "How the sandbox is separated from the host: none (in this process; the only tier in this build), process, jail.",
+        Description = "How the sandbox is separated from the host: jail (a worker in bubblewrap + seccomp + cgroups; the default on Linux where bubblewrap works), process (a worker process, no OS jail; the fallback), none (in this process).",
         HelpName = "none|process|jail",
     };
 
@@ -77,6 +77,18 @@ internal sealed class PolicyOptions
     {
         Description = "Bytes of stdout and stderr together; beyond it output is dropped and the report says so.",
         HelpName = "SIZE",
+    };
+
+    public Option<string?> CpuTime { get; } = new("--cpu-time")
+    {
+        Description = "CPU time (user + system) the worker may use (ms, s, m, h); the guest stops with status 124. Worker tiers only.",
+        HelpName = "DURATION",
+    };
+
+    public Option<string?> Cpus { get; } = new("--cpus")
+    {
+        Description = "CPU quota in cores (e.g. 0.5 = half a core) through the cgroup cpu controller. Jail tier only.",
+        HelpName = "N",
     };
 
     public Option<string[]> Listen { get; } = new("--listen")
@@ -104,7 +116,7 @@ internal sealed class PolicyOptions
     };
 
     public IEnumerable<Option> All =>
-        [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, Stdin, MaxOpenFiles, MaxDiskWrite, MaxOutput, Listen, Deterministic, Seed, Isolation, Policy];
+        [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, CpuTime, Cpus, Stdin, MaxOpenFiles, MaxDiskWrite, MaxOutput, Listen, Deterministic, Seed, Isolation, Policy];
 
     /// <summary>The settings from the policy file (if any) with the flags on top. Throws <see cref="PolicyException"/>.</summary>
     public PolicySettings Read(ParseResult parsed)
@@ -120,6 +132,8 @@ internal sealed class PolicyOptions
             MaxOpenFiles = Text(parsed, MaxOpenFiles, cwd),
             MaxDiskWrite = Text(parsed, MaxDiskWrite, cwd),
             MaxOutput = Text(parsed, MaxOutput, cwd),
+            CpuTime = Text(parsed, CpuTime, cwd),
+            Cpus = Text(parsed, Cpus, cwd),
             Seed = Text(parsed, Seed, cwd),
             Deterministic = parsed.GetValue(Deterministic) ? new SettingText("true", Deterministic.Name, cwd) : null,
         };

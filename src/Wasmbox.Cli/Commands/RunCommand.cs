@@ -77,12 +77,22 @@ internal sealed class RunCommand
                     RunOutcome.SetupFailed(SetupStage.Policy, $"--wasi-host '{other}': write wasmbox or wasmtime"), ResourceUsage.Zero, null));
         }
 
-        var result = Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy)
+        void Notice(string line) => stderr.WriteLine("wasmbox: notice: " + line);
+        var tier = WorkerRun.Choose(policy, Notice);
+        if (tier != IsolationTier.None && wasi != WasmboxWasi.Instance)
         {
-            Cache = _cache.Open(parsed),
-            Wasi = wasi,
-            Trace = trace ? new TextTraceSink(stderr) : null,
-        });
+            return Finish(parsed, stderr, new RunResult(RunOutcome.SetupFailed(SetupStage.Policy,
+                "--wasi-host wasmtime runs only in this process; add --isolation none"), ResourceUsage.Zero, null));
+        }
+        stderr.Flush();
+        var result = tier == IsolationTier.None
+            ? Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy)
+            {
+                Cache = _cache.Open(parsed),
+                Wasi = wasi,
+                Trace = trace ? new TextTraceSink(stderr) : null,
+            })
+            : WorkerRun.Run(modulePath, GuestArgs, policy, tier, _cache.Open(parsed), trace, tierWasChosen: policy.Isolation is not null, Notice);
         return Finish(parsed, stderr, result);
     }
 

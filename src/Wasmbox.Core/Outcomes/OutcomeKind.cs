@@ -7,14 +7,16 @@ public enum OutcomeKind
     Exited,
     /// <summary>The guest trapped (unreachable, out-of-bounds access, division by zero, stack exhaustion, …).</summary>
     Trapped,
-    /// <summary>The wall-clock limit stopped it.</summary>
+    /// <summary>The wall-clock limit (<c>--timeout</c>) or the CPU-time limit (<c>--cpu-time</c>) stopped it.</summary>
     Timeout,
     /// <summary>The fuel budget ran out.</summary>
     OutOfFuel,
-    /// <summary>A memory limit stopped it: its initial memory did not fit, or (jail tier) the OS killed it.</summary>
+    /// <summary>A memory limit stopped it: its initial memory did not fit, or (jail tier) the cgroup's OOM killer killed the worker.</summary>
     MemoryLimit,
     /// <summary>Wasmbox could not start it: bad arguments, policy or module.</summary>
     SetupFailed,
+    /// <summary>The worker process died of a signal no limit explains: killed from outside, or a crash of the worker itself.</summary>
+    Killed,
 }
 
 /// <summary>A limit of the policy. A run reports every limit that refused something, even when the guest carried on.</summary>
@@ -26,6 +28,7 @@ public enum LimitKind
     MaxOpenFiles,
     MaxDiskWrite,
     MaxOutput,
+    CpuTime,
 }
 
 /// <summary>The step of setting up a sandbox that failed; it says whose mistake it was and what to fix.</summary>
@@ -43,6 +46,8 @@ public enum SetupStage
     Instantiate,
     /// <summary>Preparing the guest's stdio or preopened files.</summary>
     Stdio,
+    /// <summary>Starting the worker process or its jail (bubblewrap, seccomp, cgroups), or talking to it.</summary>
+    Isolation,
 }
 
 public static class OutcomeNames
@@ -56,6 +61,7 @@ public static class OutcomeNames
         OutcomeKind.OutOfFuel => "out_of_fuel",
         OutcomeKind.MemoryLimit => "memory_limit",
         OutcomeKind.SetupFailed => "setup_failed",
+        OutcomeKind.Killed => "killed",
     };
 
     /// <summary>The name of a limit as the flag and policy key that set it.</summary>
@@ -67,6 +73,7 @@ public static class OutcomeNames
         LimitKind.MaxOpenFiles => "max-open-files",
         LimitKind.MaxDiskWrite => "max-disk-write",
         LimitKind.MaxOutput => "max-output",
+        LimitKind.CpuTime => "cpu-time",
     };
 
     public static string Name(this SetupStage stage) => stage switch
@@ -77,5 +84,6 @@ public static class OutcomeNames
         SetupStage.Link => "link",
         SetupStage.Instantiate => "instantiate",
         SetupStage.Stdio => "stdio",
+        SetupStage.Isolation => "isolation",
     };
 }

@@ -18,6 +18,12 @@ public sealed record RunOutcome(OutcomeKind Kind, int? GuestExitCode, string? Tr
     public static RunOutcome TimedOut(TimeSpan limit) =>
         new(OutcomeKind.Timeout, null, null, $"stopped by the wall-clock limit of {Units.DurationText.Format(limit)}", null);
 
+    public static RunOutcome CpuTimeExceeded(TimeSpan limit) =>
+        new(OutcomeKind.Timeout, null, null, $"stopped by the CPU-time limit of {Units.DurationText.Format(limit)}", null);
+
+    /// <summary>The worker was killed by a signal that no limit explains (someone else's kill, a crash of the worker).</summary>
+    public static RunOutcome Killed(string message) => new(OutcomeKind.Killed, null, null, message, null);
+
     public static RunOutcome OutOfFuel(ulong fuel) =>
         new(OutcomeKind.OutOfFuel, null, null, $"stopped after using its whole fuel budget of {fuel}", null);
 
@@ -31,7 +37,7 @@ public sealed record RunOutcome(OutcomeKind Kind, int? GuestExitCode, string? Tr
         OutcomeKind.Exited => GuestExitCode ?? 0,
         OutcomeKind.Trapped => TrapStatus,
         OutcomeKind.Timeout or OutcomeKind.OutOfFuel => TimeoutStatus,
-        OutcomeKind.MemoryLimit => KilledStatus,
+        OutcomeKind.MemoryLimit or OutcomeKind.Killed => KilledStatus,
         OutcomeKind.SetupFailed => SetupFailedStatus,
     };
 }

@@ -1,21 +1,21 @@
+using System.Text.Json.Serialization;
+
 namespace Wasmbox.Core.Policy;
 
-/// <summary>How far a sandbox is separated from the host (docs/SECURITY.md describes what each tier stops).</summary>
+/// <summary>How far a sandbox is separated from the host (docs/SECURITY.md describes what each tier stops), weakest first.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<IsolationTier>))]
 public enum IsolationTier
 {
-    /// <summary>In this process: WASI capability checks and engine limits only.</summary>
-    None,
+    /// <summary>In this process: WASI capability checks and engine limits only. For embedding trusted code and for tests.</summary>
+    [JsonStringEnumMemberName("none")] None,
     /// <summary>A worker process of its own, no OS jail.</summary>
-    Process,
+    [JsonStringEnumMemberName("process")] Process,
     /// <summary>A worker process inside bubblewrap, seccomp and cgroups.</summary>
-    Jail,
+    [JsonStringEnumMemberName("jail")] Jail,
 }
 
 public static class IsolationTiers
 {
-    /// <summary>The tiers this build can run. Process and jail come with the worker (issue #4).</summary>
-    public static readonly IReadOnlySet<IsolationTier> Available = new HashSet<IsolationTier> { IsolationTier.None };
-
     public static IsolationTier Parse(string text, string source) => text switch
     {
         "none" => IsolationTier.None,

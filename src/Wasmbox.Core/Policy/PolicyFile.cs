@@ -18,7 +18,9 @@ namespace Wasmbox.Core.Policy;
 /// fuel = 100000000
 /// timeout = "5s"
 /// stdin = "none"
-/// isolation = "none"
+/// isolation = "jail"
+/// cpu-time = "2s"
+/// cpus = 0.5
 /// </code>
 /// Relative host paths are resolved against the file's folder, so a policy travels with the files it grants.
 /// </summary>
@@ -27,7 +29,7 @@ public static class PolicyFile
     /// <summary>Every key a policy file may hold; anything else is refused so a typo never silently drops a limit.</summary>
     public static readonly IReadOnlyList<string> Keys =
         ["dir", "ro-dir", "env", "max-memory", "fuel", "timeout", "stdin", "isolation",
-         "max-open-files", "max-disk-write", "max-output", "listen", "deterministic", "seed"];
+         "max-open-files", "max-disk-write", "max-output", "listen", "deterministic", "seed", "cpu-time", "cpus"];
 
     public static PolicySettings Load(string path)
     {
@@ -63,6 +65,8 @@ public static class PolicyFile
                 case "max-output": settings.MaxOutput = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
                 case "listen": settings.Listen.AddRange(Strings(value, source).Select(s => new SettingText(s, source, baseDirectory))); break;
                 case "deterministic": settings.Deterministic = new SettingText(Boolean(value, source), source, baseDirectory); break;
+                case "cpu-time": settings.CpuTime = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
+                case "cpus": settings.Cpus = new SettingText(Number(value, source), source, baseDirectory); break;
                 case "seed": settings.Seed = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
                 default:
                     throw new PolicyException($"{sourceName}: unknown setting '{key}'; the known ones are {string.Join(", ", Keys)}");
@@ -106,6 +110,13 @@ public static class PolicyFile
         string s => s,
         long n when allowInteger => n.ToString(CultureInfo.InvariantCulture),
         _ => throw new PolicyException($"{source}: expected {(allowInteger ? "a string or a whole number" : "a string")}, found {Describe(value)}"),
+    };
+
+    /// <summary>A decimal such as <c>cpus = 0.5</c>, written as a TOML float, integer or string.</summary>
+    private static string Number(object value, string source) => value switch
+    {
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        _ => Scalar(value, source, allowInteger: true),
     };
 
     private static string Boolean(object value, string source) => value is bool b

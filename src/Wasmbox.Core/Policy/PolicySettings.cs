@@ -27,6 +27,8 @@ public sealed class PolicySettings
     public SettingText? MaxOpenFiles { get; set; }
     public SettingText? MaxDiskWrite { get; set; }
     public SettingText? MaxOutput { get; set; }
+    public SettingText? CpuTime { get; set; }
+    public SettingText? Cpus { get; set; }
     public List<SettingText> Listen { get; } = [];
 
     /// <summary><c>--deterministic</c>: "true"/"false" as text, so a flag can override a file either way.</summary>
@@ -48,6 +50,8 @@ public sealed class PolicySettings
             MaxOpenFiles = over.MaxOpenFiles ?? MaxOpenFiles,
             MaxDiskWrite = over.MaxDiskWrite ?? MaxDiskWrite,
             MaxOutput = over.MaxOutput ?? MaxOutput,
+            CpuTime = over.CpuTime ?? CpuTime,
+            Cpus = over.Cpus ?? Cpus,
             Deterministic = over.Deterministic ?? Deterministic,
             Seed = over.Seed ?? Seed,
         };
@@ -82,9 +86,11 @@ public sealed class PolicySettings
                 MaxOpenFiles = MaxOpenFiles is null ? null : Parse(MaxOpenFiles, ParseCount, v => v >= 3 ? null : "must be at least 3 (stdin, stdout and stderr)"),
                 MaxDiskWriteBytes = MaxDiskWrite is null ? null : Parse(MaxDiskWrite, ByteSize.Parse, _ => null),
                 MaxOutputBytes = MaxOutput is null ? null : Parse(MaxOutput, ByteSize.Parse, _ => null),
+                CpuTime = CpuTime is null ? null : Parse(CpuTime, DurationText.Parse, _ => null),
+                Cpus = Cpus is null ? null : Parse(Cpus, ParseCpus, v => v is >= 0.01 and <= 1024 ? null : "must be between 0.01 and 1024"),
             },
             Stdin = Stdin is null ? defaultStdin : StdinSource.Parse(Stdin.Text, Stdin.BaseDirectory, Stdin.Source),
-            Isolation = Isolation is null ? IsolationTier.None : IsolationTiers.Parse(Isolation.Text, Isolation.Source),
+            Isolation = Isolation is null ? null : IsolationTiers.Parse(Isolation.Text, Isolation.Source),
             Listen = Listen.Select(ValidateListen).ToList(),
             DeterministicSeed = BuildSeed(),
         };
@@ -135,6 +141,12 @@ public sealed class PolicySettings
         "false" => false,
         _ => throw new FormatException($"'{text}' is not true or false"),
     };
+
+    /// <summary>A share of CPU cores, <c>0.5</c> or <c>2</c>; a plain decimal, never a percentage or a fraction.</summary>
+    private static double ParseCpus(string text) =>
+        double.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"'{text}' is not a number of CPUs; write a decimal such as 0.5 or 2");
 
     private static int ParseCount(string text) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)

@@ -17,7 +17,11 @@ public sealed record SandboxPolicy
 
     public StdinSource Stdin { get; init; } = new StdinSource.None();
 
-    public IsolationTier Isolation { get; init; } = IsolationTier.None;
+    /// <summary>
+    /// How the sandbox is separated from the host. Null means "the strongest tier this host offers": the jail on Linux where
+    /// bubblewrap works, else a worker process (the CLI's default). The in-process runner ignores it.
+    /// </summary>
+    public IsolationTier? Isolation { get; init; }
 
     /// <summary>Listening TCP sockets to preopen for the guest (<c>--listen HOST:PORT</c>), after the directories.</summary>
     public IReadOnlyList<string> Listen { get; init; } = [];
@@ -25,7 +29,7 @@ public sealed record SandboxPolicy
     /// <summary>When set, clocks start at a fixed instant and advance only with the guest, and random_get is seeded with it.</summary>
     public ulong? DeterministicSeed { get; init; }
 
-    /// <summary>No files, no env, no limits, empty stdin, in-process.</summary>
+    /// <summary>No files, no env, no limits, empty stdin, the host's strongest isolation tier.</summary>
     public static SandboxPolicy DenyAll { get; } = new();
 }
 
@@ -43,6 +47,12 @@ public sealed record SandboxLimits(long? MaxMemoryBytes, ulong? Fuel, TimeSpan? 
 
     /// <summary>Bytes of stdout and stderr together; beyond it output is dropped (the guest is not told) and the report says so.</summary>
     public long? MaxOutputBytes { get; init; }
+
+    /// <summary>CPU time (user + system) of the whole worker; the guest stops with the timeout status beyond it. Worker tiers only.</summary>
+    public TimeSpan? CpuTime { get; init; }
+
+    /// <summary>CPU quota in cores (0.5 = half of one core), through the cgroup cpu controller. Jail tier only.</summary>
+    public double? Cpus { get; init; }
 
     public static SandboxLimits None { get; } = new(null, null, null);
 }

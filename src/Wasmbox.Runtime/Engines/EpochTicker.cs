@@ -81,24 +81,34 @@ public static class EpochTicker
     }
 }
 
-/// <summary>A wall-clock limit on one store, checked whenever the epoch ticks past the store's deadline.</summary>
+/// <summary>
+/// The wall-clock and CPU-time limits of one store, checked whenever the epoch ticks past the store's deadline.
+/// </summary>
 internal sealed class Deadline
 {
     private readonly Stopwatch _clock;
-    private readonly TimeSpan _limit;
+    private readonly TimeSpan? _wall;
+    private readonly TimeSpan? _cpu;
+    private readonly Func<TimeSpan> _cpuNow;
+    private readonly TimeSpan _cpuStart;
 
-    private Deadline(Stopwatch clock, TimeSpan limit)
+    private Deadline(Stopwatch clock, TimeSpan? wall, TimeSpan? cpu, Func<TimeSpan> cpuNow)
     {
         _clock = clock;
-        _limit = limit;
+        _wall = wall;
+        _cpu = cpu;
+        _cpuNow = cpuNow;
+        _cpuStart = cpuNow();
     }
 
-    public bool Expired { get; private set; }
+    /// <summary>Which limit stopped the guest, or null while none has.</summary>
+    public Core.Outcomes.LimitKind? Expired { get; private set; }
 
-    /// <summary>Arms the store: every tick calls back, and the callback ends the guest once the limit has passed.</summary>
-    public static Deadline Arm(Store store, Stopwatch clock, TimeSpan limit)
+    /// <summary>Arms the store: every tick calls back, and the callback ends the guest once a limit has passed.</summary>
+    /// <param name="cpuNow">The CPU clock that <paramref name="cpu"/> is measured on (the guest's thread, or the worker process).</param>
+    public static Deadline Arm(Store store, Stopwatch clock, TimeSpan? wall, TimeSpan? cpu, Func<TimeSpan> cpuNow)
     {
-        var deadline = new Deadline(clock, limit);
+        var deadline = new Deadline(clock, wall, cpu, cpuNow);
         store.SetEpochDeadline(1);
         store.SetEpochDeadlineCallback(deadline.OnTick);
         return deadline;
@@ -106,9 +116,10 @@ internal sealed class Deadline
 
     private ulong OnTick(Store store)
     {
-        if (_clock.Elapsed < _limit) return 1;
-        Expired = true;
+        if (_wall is { } wall && _clock.Elapsed >= wall) Expired = Core.Outcomes.LimitKind.Timeout;
+        else if (_cpu is { } cpu && _cpuNow() - _cpuStart >= cpu) Expired = Core.Outcomes.LimitKind.CpuTime;
+        else return 1;
         // Throwing from the callback unwinds the guest; the runner sees a WasmtimeException and checks Expired.
-        throw new TimeoutException("wall-clock limit reached");
+        throw new TimeoutException("time limit reached");
     }
 }

@@ -44,6 +44,43 @@ public static class ModuleLoader
         return new LoadedModule(compiled, sha, rewritten.Instrumented, FromCache: false);
     }
 
+    /// <summary>
+    /// Loads an artifact that <see cref="Prepare"/> compiled for this engine (the parent verified its hash before handing
+    /// it over). A file the engine refuses is a setup failure, never a reason to compile something else.
+    /// </summary>
+    public static LoadedModule LoadArtifact(string displayPath, string artifactPath, string sha256, EngineEntry engine)
+    {
+        try
+        {
+            var module = Module.DeserializeFile(engine.Engine, Path.GetFileName(displayPath), artifactPath);
+            var instrumented = module.Exports.Any(e => e.Name == WasmGrowInstrumenter.RefusedCountExport);
+            return new LoadedModule(module, sha256, instrumented, FromCache: true);
+        }
+        catch (WasmtimeException e)
+        {
+            throw new SetupException(SetupStage.Compile, $"cannot load the compiled form of {displayPath}: {FirstLine(e.Message)}; run again with --no-cache");
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the cache holds a verified artifact of the module for this engine, compiling it on a miss, and returns
+    /// its path and the module's SHA-256; for a worker that must not write the cache. The engine is created only on a miss.
+    /// </summary>
+    public static PreparedModule Prepare(string path, EngineSettings settings, ModuleCache cache)
+    {
+        var original = ReadModuleBytes(path);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(original));
+        var key = ModuleCache.Key(sha, settings.Fingerprint);
+        if (cache.TryGet(key) is { } cached) return new PreparedModule(cached, sha);
+
+        var engine = EngineRegistry.Get(settings);
+        var rewritten = WasmGrowInstrumenter.Instrument(original);
+        using var compiled = Compile(path, engine, rewritten.Bytes);
+        var written = cache.Put(key, compiled.Serialize())
+            ?? throw new SetupException(SetupStage.Compile, $"cannot write the module cache in {cache.Directory}; make it writable, or pass --no-cache");
+        return new PreparedModule(written, sha);
+    }
+
     /// <summary>The module's bytes; WAT text (a <c>.wat</c> file) is converted to binary first.</summary>
     public static byte[] ReadModuleBytes(string path)
     {
@@ -106,3 +143,6 @@ public static class ModuleLoader
     private static string StripNumbering(string line) =>
         System.Text.RegularExpressions.Regex.Replace(line, @"^\d+:\s*", "");
 }
+
+/// <summary>A verified cache entry for a module, and the SHA-256 of the module itself.</summary>
+public sealed record PreparedModule(string ArtifactPath, string Sha256);

@@ -2,10 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace Wasmbox.Runtime.Native;
 
-/// <summary>CPU time (user + system) of the calling thread: the guest runs on it, so this is the guest's CPU time.</summary>
+/// <summary>
+/// CPU time (user + system) of the calling thread, or of the whole process. In-process the guest runs on the calling
+/// thread, so the thread's clock is the guest's CPU time; in a worker the whole process is the sandbox.
+/// </summary>
 internal static partial class ThreadCpuClock
 {
-    private const int ClockThreadCpuTimeId = 3;
+    private const int ClockProcessCpuTimeId = 2, ClockThreadCpuTimeId = 3;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec
@@ -17,10 +20,25 @@ internal static partial class ThreadCpuClock
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clockId, out Timespec value);
 
-    public static TimeSpan Now()
+    public static TimeSpan Now() => Read(ClockThreadCpuTimeId);
+
+    public static TimeSpan Process() => Read(ClockProcessCpuTimeId);
+
+    public static TimeSpan Read(CpuScope scope) => scope == CpuScope.Process ? Process() : Now();
+
+    private static TimeSpan Read(int clock)
     {
-        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockThreadCpuTimeId, out var ts) != 0)
+        if (!OperatingSystem.IsLinux() || ClockGetTime(clock, out var ts) != 0)
             return TimeSpan.Zero;
         return TimeSpan.FromTicks(ts.Seconds * TimeSpan.TicksPerSecond + ts.Nanoseconds / 100);
     }
+}
+
+/// <summary>Whose CPU time a run measures and limits (<c>--cpu-time</c>).</summary>
+public enum CpuScope
+{
+    /// <summary>The thread that runs the guest: right in-process, where other threads belong to the host.</summary>
+    Thread,
+    /// <summary>The whole process: right in a worker, which exists only for this guest.</summary>
+    Process,
 }

@@ -15,6 +15,9 @@ public sealed record WasiContextSpec(IReadOnlyList<string> Argv, SandboxPolicy P
     /// waiting (poll_oneoff, a blocking read); the host watches this token so such a wait ends on time too.
     /// </summary>
     public CancellationToken Interrupt { get; init; }
+
+    /// <summary>Listening sockets bound by the caller, used instead of binding <c>Policy.Listen</c> (see <c>RunRequest.InheritedListeners</c>).</summary>
+    public IReadOnlyList<System.Net.Sockets.Socket>? InheritedListeners { get; init; }
 }
 
 /// <summary>

@@ -33,7 +33,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 Argv = spec.Argv,
                 Env = spec.Policy.Env,
                 Preopens = spec.Policy.Dirs,
-                Stdin = spec.Policy.Stdin switch
+                Stdin = spec.Stdio.StdinOverride ?? spec.Policy.Stdin switch
                 {
                     StdinSource.Inherit => InheritedStream(0, FileAccess.Read),
                     StdinSource.FromFile f => File.OpenRead(f.Path),
@@ -41,7 +41,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 },
                 Stdout = Open(spec.Stdio.Stdout, 1),
                 Stderr = Open(spec.Stdio.Stderr, 2),
-                Listeners = OpenListeners(spec.Policy.Listen),
+                Listeners = spec.InheritedListeners ?? OpenListeners(spec.Policy.Listen),
                 Trace = spec.Trace,
                 MaxOpenFiles = spec.Policy.Limits.MaxOpenFiles,
                 MaxDiskWriteBytes = spec.Policy.Limits.MaxDiskWriteBytes,
@@ -81,6 +81,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
     private static Stream Open(OutputTarget target, int inheritedFd) => target switch
     {
         OutputTarget.ToFile f => new FileStream(f.Path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0),
+        OutputTarget.ToStream s => new UnownedStream(s.Stream),
         _ => InheritedStream(inheritedFd, FileAccess.Write),
     };
 
@@ -93,7 +94,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
             canRead: access == FileAccess.Read, canWrite: access == FileAccess.Write);
 
     /// <summary>Binds every <c>--listen</c> address; a busy port or a bad name is a setup failure naming the address.</summary>
-    private static List<System.Net.Sockets.Socket> OpenListeners(IReadOnlyList<string> addresses)
+    public static List<System.Net.Sockets.Socket> OpenListeners(IReadOnlyList<string> addresses)
     {
         var sockets = new List<System.Net.Sockets.Socket>();
         try

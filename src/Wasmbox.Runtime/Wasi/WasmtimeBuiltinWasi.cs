@@ -27,6 +27,8 @@ public sealed class WasmtimeBuiltinWasi : IWasiBinding
         foreach (var grant in spec.Policy.Dirs)
             config.WithPreopenedDirectory(grant.HostPath, grant.GuestPath, mutable: !grant.ReadOnly);
 
+        if (spec.Stdio.StdinOverride is not null)
+            throw new SetupException(Core.Outcomes.SetupStage.Stdio, "Wasmtime's built-in WASI cannot read stdin from a stream; use Wasmbox's own WASI host");
         switch (spec.Policy.Stdin)
         {
             case StdinSource.Inherit: config.WithInheritedStandardInput(); break;
@@ -37,11 +39,13 @@ public sealed class WasmtimeBuiltinWasi : IWasiBinding
         {
             case OutputTarget.Inherit: config.WithInheritedStandardOutput(); break;
             case OutputTarget.ToFile f: config.WithStandardOutput(f.Path); break;
+            case OutputTarget.ToStream: throw new SetupException(Core.Outcomes.SetupStage.Stdio, "Wasmtime's built-in WASI cannot write to a stream; use Wasmbox's own WASI host");
         }
         switch (spec.Stdio.Stderr)
         {
             case OutputTarget.Inherit: config.WithInheritedStandardError(); break;
             case OutputTarget.ToFile f: config.WithStandardError(f.Path); break;
+            case OutputTarget.ToStream: throw new SetupException(Core.Outcomes.SetupStage.Stdio, "Wasmtime's built-in WASI cannot write to a stream; use Wasmbox's own WASI host");
         }
 
         try

@@ -31,6 +31,16 @@ public class PolicyFileTests
     }
 
     [Fact]
+    public void Parse_CpuTimeAndCpus_AcceptFloatIntegerAndString()
+    {
+        Assert.Equal(0.5, PolicyFile.Parse("cpus = 0.5\ncpu-time = \"2s\"\n", "p.toml", "/").Build(_ => null, new StdinSource.None()).Limits.Cpus);
+        Assert.Equal(2.0, PolicyFile.Parse("cpus = 2\n", "p.toml", "/").Build(_ => null, new StdinSource.None()).Limits.Cpus);
+        Assert.Equal(TimeSpan.FromSeconds(2), PolicyFile.Parse("cpu-time = \"2s\"\n", "p.toml", "/").Build(_ => null, new StdinSource.None()).Limits.CpuTime);
+        var e = Assert.Throws<PolicyException>(() => PolicyFile.Parse("cpu-time = 2\n", "p.toml", "/"));
+        Assert.Contains("cpu-time", e.Message);
+    }
+
+    [Fact]
     public void Parse_EnvAsTable_IsAccepted()
     {
         var settings = PolicyFile.Parse("[env]\nA = \"1\"\n", "p.toml", "/");

@@ -17,7 +17,17 @@ public class PolicySettingsTests
         Assert.Empty(policy.Env);
         Assert.Equal(SandboxLimits.None, policy.Limits);
         Assert.IsType<StdinSource.None>(policy.Stdin);
-        Assert.Equal(IsolationTier.None, policy.Isolation);
+        Assert.Null(policy.Isolation); // the host's strongest tier, chosen by the launcher
+    }
+
+    [Fact]
+    public void Build_CpuTimeAndCpus_AreParsed()
+    {
+        var settings = new PolicySettings { CpuTime = Flag("1.5s", "--cpu-time"), Cpus = Flag("0.25", "--cpus"), Isolation = Flag("jail", "--isolation") };
+        var policy = settings.Build(NoHostEnv, new StdinSource.None());
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), policy.Limits.CpuTime);
+        Assert.Equal(0.25, policy.Limits.Cpus);
+        Assert.Equal(IsolationTier.Jail, policy.Isolation);
     }
 
     [Fact]
@@ -122,6 +132,11 @@ public class PolicySettingsTests
     [InlineData("timeout", "5")]
     [InlineData("stdin", "/no/such/file")]
     [InlineData("isolation", "vm")]
+    [InlineData("cpu-time", "2")]
+    [InlineData("cpus", "50%")]
+    [InlineData("cpus", "0")]
+    [InlineData("cpus", "-1")]
+    [InlineData("cpus", "1/2")]
     public void Build_BadScalar_IsRefusedNamingTheSetting(string key, string value)
     {
         var settings = new PolicySettings();
@@ -133,6 +148,8 @@ public class PolicySettingsTests
             case "timeout": settings.Timeout = text; break;
             case "stdin": settings.Stdin = text; break;
             case "isolation": settings.Isolation = text; break;
+            case "cpu-time": settings.CpuTime = text; break;
+            case "cpus": settings.Cpus = text; break;
         }
         var e = Assert.Throws<PolicyException>(() => settings.Build(NoHostEnv, new StdinSource.None()));
         Assert.StartsWith("--" + key, e.Message);

@@ -1,0 +1,106 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Wasmbox.Core.Policy;
+using Wasmbox.Jail.Bubblewrap;
+using Wasmbox.Jail.Cgroups;
+using Wasmbox.Jail.Limits;
+using Wasmbox.Jail.Syscalls;
+using Wasmbox.Jail.Workers;
+
+namespace Wasmbox.Jail;
+
+/// <summary>
+/// How one worker is put in its jail, in order, on one screen. Each step is its own file; this is the sequence.
+/// </summary>
+/// <remarks>
+/// The order is <b>important</b>:
+/// <list type="number">
+/// <item>Descriptors: at the spawn, under the spawn lock, everything from 3 up is made close-on-exec, then only the
+/// seccomp program and the listening sockets are made inheritable (<see cref="FdHygiene"/>).</item>
+/// <item>seccomp: the filter is exported into a memfd that bubblewrap reads and installs after it has set up the
+/// namespaces (bubblewrap itself needs mount and unshare), just before it executes the worker.</item>
+/// <item>cgroup: created with its limits before anything starts, so the launch script can join it before bubblewrap
+/// forks. Joining after the start would miss the processes bubblewrap already forked (cgroup membership is inherited
+/// at fork, and moving a process does not move its children).</item>
+/// <item>rlimits: set by the same script, after joining, then it execs bubblewrap; bubblewrap and the worker inherit them.</item>
+/// <item>bubblewrap: namespaces, the mount view (only /usr, the worker, the module and the grants), capabilities dropped,
+/// new session, the filter, then the worker.</item>
+/// </list>
+/// </remarks>
+public static class Contain
+{
+    /// <summary>
+    /// The lowest RLIMIT_FSIZE the jail sets. The limit also bounds memfds, which the runtime and Wasmtime size with
+    /// ftruncate: the JIT's W^X double mapping needs more than 1 MiB (CoreCLR fails to start below it, measured) and
+    /// Wasmtime's copy-on-write memory image is as large as the module's data. So FSIZE is a per-file backstop, never
+    /// below this; <c>--max-disk-write</c> itself is counted exactly by the WASI host.
+    /// </summary>
+    public const ulong FileSizeFloor = 256UL << 20;
+
+    /// <summary>The runtime's own descriptors (libraries, epoll, pipes) on top of the guest's quota.</summary>
+    public const ulong RuntimeOpenFiles = 64;
+
+    /// <summary>Everything a jailed start needs; dispose it when the worker is gone (it owns the filter and the cgroup).</summary>
+    public sealed class Plan : IDisposable
+    {
+        public required IReadOnlyList<string> Argv { get; init; }
+        public required IReadOnlyList<SafeHandle> Inherited { get; init; }
+        public required SandboxPolicy PolicyInJail { get; init; }
+        public required string ModuleInJail { get; init; }
+        public WorkerCgroup? Cgroup { get; init; }
+        internal SafeFileHandle? Seccomp { get; init; }
+
+        public void Dispose()
+        {
+            Seccomp?.Dispose();
+            Cgroup?.Dispose();
+        }
+    }
+
+    /// <summary>Prepares the jail for one job: filter, cgroup, launch script, bubblewrap arguments.</summary>
+    /// <exception cref="JailSetupException">A step cannot be done on this host; the message says which and what to do.</exception>
+    public static Plan Prepare(WorkerJob job, WorkerBinary worker, string bubblewrap, string name)
+    {
+        var limits = job.Policy.Limits;
+
+        SafeFileHandle? seccomp = WorkerSeccompFilter.Export();
+        WorkerCgroup? cgroup = null;
+        try
+        {
+            cgroup = WorkerCgroup.Create(name, new CgroupLimits(
+                MemoryBytes: limits.MaxMemoryBytes is { } cap ? cap + CgroupLimits.RuntimeHeadroomBytes : null,
+                Pids: CgroupLimits.DefaultPids,
+                Cpus: limits.Cpus));
+            if (cgroup is null && limits.Cpus is not null)
+                throw new JailSetupException("--cpus needs the cgroup cpu controller, and this host offers no writable cgroup; run wasmbox doctor");
+
+            var script = LaunchScript.Build(cgroup?.ProcsFiles ?? [], new ProcessRlimits(
+                OpenFiles: limits.MaxOpenFiles is { } files ? (ulong)files + RuntimeOpenFiles : ProcessRlimits.DefaultOpenFiles,
+                FileSizeBytes: limits.MaxDiskWriteBytes is { } disk ? Math.Max((ulong)disk, FileSizeFloor) : null,
+                // A backstop only: the worker stops the guest itself at the limit; the kernel kills it a second later.
+                CpuSeconds: limits.CpuTime is { } cpu ? (ulong)Math.Ceiling(cpu.TotalSeconds) + 1 : null));
+
+            var moduleInJail = $"{JailLayout.ModuleDir}/module{(job.Precompiled ? ".cwasm" : Path.GetExtension(job.ModuleFile))}";
+            var spec = new JailSpec(worker.Directory, worker.JailCommand, worker.ExtraReadOnly, job.ModuleFile, moduleInJail,
+                job.Policy.Dirs, (int)seccomp.DangerousGetHandle(), worker.Environment);
+
+            var argv = new List<string> { "/bin/sh", "-c", script, "sh", bubblewrap };
+            argv.AddRange(BubblewrapArgs.Build(spec));
+            return new Plan
+            {
+                Argv = argv,
+                Inherited = [seccomp],
+                PolicyInJail = job.Policy with { Dirs = job.Policy.Dirs.Select((d, i) => d with { HostPath = JailLayout.Grant(i) }).ToList() },
+                ModuleInJail = moduleInJail,
+                Cgroup = cgroup,
+                Seccomp = seccomp,
+            };
+        }
+        catch
+        {
+            seccomp.Dispose();
+            cgroup?.Dispose();
+            throw;
+        }
+    }
+}

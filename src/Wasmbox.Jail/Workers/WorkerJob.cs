@@ -1,0 +1,30 @@
+using System.Net.Sockets;
+using Wasmbox.Core.Policy;
+
+namespace Wasmbox.Jail.Workers;
+
+/// <summary>One sandbox to run in a worker process.</summary>
+/// <param name="ModulePath">The module as the user named it; failure messages use this name.</param>
+/// <param name="ModuleFile">The file the worker loads: a verified cache artifact when <paramref name="Precompiled"/>, else the module itself.</param>
+/// <param name="ModuleSha256">SHA-256 of the module (not of the artifact), for the report; may be empty when not precompiled.</param>
+/// <param name="Argv0">The guest's argv[0].</param>
+/// <param name="Args">The guest's arguments after argv[0].</param>
+/// <param name="Policy">What the guest may do and use; its grants are re-rooted for the jail by the launcher.</param>
+/// <param name="Trace">Send one line per WASI call to <see cref="WorkerIo.Stderr"/>.</param>
+public sealed record WorkerJob(
+    string ModulePath,
+    string ModuleFile,
+    bool Precompiled,
+    string ModuleSha256,
+    string Argv0,
+    IReadOnlyList<string> Args,
+    SandboxPolicy Policy,
+    bool Trace)
+{
+    /// <summary>Listening sockets bound by the caller for <c>Policy.Listen</c>, in order; passed to the worker as descriptors. The launcher disposes them.</summary>
+    public IReadOnlyList<Socket> Listeners { get; init; } = [];
+}
+
+/// <summary>The guest's stdio as the parent sees it. The launcher writes output as it arrives and never closes these.</summary>
+/// <param name="Stdin">What the guest reads on fd 0, pumped to the worker as it reads; null for end of file at once.</param>
+public sealed record WorkerIo(Stream? Stdin, Stream Stdout, Stream Stderr);

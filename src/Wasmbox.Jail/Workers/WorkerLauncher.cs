@@ -1,0 +1,386 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using Wasmbox.Core.Outcomes;
+using Wasmbox.Core.Policy;
+using Wasmbox.Core.Protocol;
+
+namespace Wasmbox.Jail.Workers;
+
+/// <summary>
+/// Runs one sandbox in a worker process (the process tier) or in a worker inside its jail (the jail tier), and says how
+/// it ended. Never throws for anything the guest or the host does: every ending is a <see cref="RunResult"/>.
+/// </summary>
+/// <remarks>
+/// <para>Overview. The worker says hello, gets its assignment, and from then on sends the guest's output as frames,
+/// which are written to <see cref="WorkerIo"/> as they arrive, and finally its result. Stdin flows the other way on a
+/// thread of its own. The worker enforces the policy's limits itself (epoch deadline, CPU clock, store limits); the
+/// parent holds the backstops: a hard deadline armed when the guest starts (timeout + <see cref="KillGrace"/>), the
+/// cgroup's memory limit, and a start-up deadline.</para>
+/// <para>When no result arrives, the ending is worked out from what the parent knows, in this order: its own kill
+/// (deadline or start-up), the cgroup's OOM kills, the CPU-time rlimit's signal, a worker that never said hello
+/// (bubblewrap or the launch script failed: their message is on the worker's stderr), a fatal protocol error, and
+/// otherwise a worker that died (killed from outside, or a crash).</para>
+/// </remarks>
+public static class WorkerLauncher
+{
+    /// <summary>How long after the guest's own time limit the parent kills the worker, if the worker has not stopped it itself.</summary>
+    public static readonly TimeSpan KillGrace = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a worker may take to say hello and start its guest (bubblewrap, runtime start, module load, instantiate).</summary>
+    public static readonly TimeSpan StartupLimit = TimeSpan.FromSeconds(30);
+
+    private const string Bubblewrap = "/usr/bin/bwrap";
+    private const int SigXcpu = 24;
+
+    /// <summary>True when this host has what the jail tier needs installed (bubblewrap and libseccomp); doctor tests that it works.</summary>
+    public static bool JailInstalled() =>
+        OperatingSystem.IsLinux() && File.Exists(Bubblewrap) && NativeLibrary.TryLoad("libseccomp.so.2", out _);
+
+    /// <param name="fallBack">
+    /// When the tier is jail because it is the default (not asked for), and the host refuses bubblewrap its namespaces
+    /// (user namespaces off, for example), run in the process tier instead after telling <paramref name="fallBack"/> why.
+    /// </param>
+    public static RunResult Run(WorkerJob job, IsolationTier tier, WorkerIo io, Action<string>? fallBack = null)
+    {
+        try
+        {
+            var result = RunChecked(job, tier, io, out var jailDidNotStart);
+            if (jailDidNotStart && fallBack is not null)
+            {
+                fallBack($"the jail could not start ({result.Outcome.Message}); running this sandbox with --isolation process instead");
+                result = RunChecked(job, IsolationTier.Process, io, out _);
+            }
+            return result;
+        }
+        catch (JailSetupException e)
+        {
+            return new RunResult(RunOutcome.SetupFailed(SetupStage.Isolation, e.Message), ResourceUsage.Zero, NullIfEmpty(job.ModuleSha256));
+        }
+        finally
+        {
+            foreach (var listener in job.Listeners) listener.Dispose();
+        }
+    }
+
+    private static RunResult RunChecked(WorkerJob job, IsolationTier tier, WorkerIo io, out bool jailDidNotStart)
+    {
+        jailDidNotStart = false;
+        if (tier == IsolationTier.None) throw new ArgumentException("the none tier runs in-process (Sandbox.Run), not in a worker", nameof(tier));
+        if (tier == IsolationTier.Process && job.Policy.Limits.Cpus is not null)
+            throw new JailSetupException("--cpus is enforced by the jail's cgroup cpu controller; use --isolation jail, or --cpu-time in this tier");
+
+        var worker = WorkerBinary.Find();
+        var name = $"{Environment.ProcessId}-{Interlocked.Increment(ref _sequence)}";
+        using var plan = tier == IsolationTier.Jail ? Contain.Prepare(job, worker, Bubblewrap, name) : null;
+        var argv = plan?.Argv ?? worker.HostCommand;
+        var policy = plan?.PolicyInJail ?? job.Policy;
+        var module = plan?.ModuleInJail ?? job.ModuleFile;
+
+        var inherited = (plan?.Inherited ?? []).Concat(job.Listeners.Select(l => (SafeHandle)l.SafeHandle)).ToList();
+        using var process = Spawn(argv, inherited, worker.Environment);
+        var session = new Session(process, plan, job, io);
+        var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
+            policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
+            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList());
+        var result = session.Converse(wire, module);
+        jailDidNotStart = plan is not null && session.JailDidNotStart;
+        return result;
+    }
+
+    private static int _sequence;
+
+    /// <summary>
+    /// Starts the worker of <paramref name="job"/> in <paramref name="tier"/> in its self-check mode instead of running the
+    /// guest, and returns its report (JSON on its stdout), its exit status and the cgroup's OOM kills. For the jail tests:
+    /// they check each jail step from inside, with the real jail of the real job.
+    /// </summary>
+    internal static SelfCheckReport SelfCheck(WorkerJob job, IsolationTier tier, IReadOnlyList<string> checks, TimeSpan limit)
+    {
+        var found = WorkerBinary.Find();
+        var worker = found with
+        {
+            HostCommand = [.. found.HostCommand, "--self-check", .. checks],
+            JailCommand = [.. found.JailCommand, "--self-check", .. checks],
+        };
+        using var plan = tier == IsolationTier.Jail ? Contain.Prepare(job, worker, Bubblewrap, $"{Environment.ProcessId}-check-{Interlocked.Increment(ref _sequence)}") : null;
+        using var process = Spawn(plan?.Argv ?? worker.HostCommand, plan?.Inherited ?? [], worker.Environment);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(limit)) process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        return new SelfCheckReport(process.ExitCode, stdout.Result, stderr.Result, plan?.Cgroup?.OomKills() ?? 0);
+    }
+
+    /// <summary>Starts the worker with <paramref name="inherited"/> open in it and nothing else beyond stdio.</summary>
+    private static Process Spawn(IReadOnlyList<string> argv, IReadOnlyList<SafeHandle> inherited, IReadOnlyList<KeyValuePair<string, string>> env)
+    {
+        var start = new ProcessStartInfo(argv[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        foreach (var a in argv.Skip(1)) start.ArgumentList.Add(a);
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
+        foreach (var (k, v) in env) start.Environment[k] = v;
+
+        lock (FdHygiene.SpawnLock)
+        {
+            var fds = inherited.Select(h => (int)h.DangerousGetHandle()).ToList();
+            try
+            {
+                FdHygiene.MarkInheritedCloseOnExec();
+                foreach (var fd in fds) FdHygiene.SetCloseOnExec(fd, false);
+                return Process.Start(start) ?? throw new JailSetupException($"cannot start {argv[0]}");
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new JailSetupException($"cannot start {argv[0]}: {e.Message}; run wasmbox doctor");
+            }
+            finally
+            {
+                foreach (var fd in fds) FdHygiene.SetCloseOnExec(fd, true);
+            }
+        }
+    }
+
+    internal sealed record SelfCheckReport(int ExitCode, string Stdout, string Stderr, long OomKills);
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+    /// <summary>Why the parent killed the worker, if it did.</summary>
+    private enum KillReason { None, Startup, Deadline, StdoutClosed, ProtocolError }
+
+    /// <summary>The parent's side of one worker's life.</summary>
+    private sealed class Session(Process process, Contain.Plan? plan, WorkerJob job, WorkerIo io)
+    {
+        private readonly FrameWriter _writer = new(process.StandardInput.BaseStream);
+        private readonly FrameReader _reader = new(process.StandardOutput.BaseStream);
+        private readonly StringBuilder _stderr = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private int _killReason;
+        private string? _protocolError;
+
+        private KillReason Killed => (KillReason)Volatile.Read(ref _killReason);
+
+        /// <summary>True when the worker never said hello and nobody killed it: bubblewrap or the launch script failed.</summary>
+        public bool JailDidNotStart { get; private set; }
+
+        public RunResult Converse(WorkerAssignment assignment, string moduleInWorker)
+        {
+            var stderrReader = new Thread(CollectStderr) { IsBackground = true, Name = "wasmbox-worker-stderr" };
+            stderrReader.Start();
+            using var startup = new Timer(_ => Kill(KillReason.Startup), null, StartupLimit, Timeout.InfiniteTimeSpan);
+            Timer? deadline = null;
+            WorkerResult? result = null;
+            string? fatal = null;
+            var helloSeen = false;
+            try
+            {
+                while (_reader.Read() is { } frame)
+                {
+                    switch (frame.Type)
+                    {
+                        case FrameType.Hello when !helloSeen:
+                            var hello = ProtocolJson.Deserialize<WorkerHello>(frame.Payload.Span);
+                            if (hello.Protocol != Frames.ProtocolVersion)
+                                throw new ProtocolException($"protocol: the worker speaks version {hello.Protocol}, wasmbox {Frames.ProtocolVersion}; rebuild both (./wasmbox.sh)");
+                            helloSeen = true;
+                            _writer.WriteJson(FrameType.Assign, assignment);
+                            StartStdinPump();
+                            break;
+                        case FrameType.Started:
+                            startup.Change(Timeout.Infinite, Timeout.Infinite);
+                            if (GuestTimeLimit() is { } limit)
+                                deadline = new Timer(_ => Kill(KillReason.Deadline), null, limit + KillGrace, Timeout.InfiniteTimeSpan);
+                            break;
+                        case FrameType.Stdout:
+                            Relay(io.Stdout, frame.Payload.Span, isStdout: true);
+                            break;
+                        case FrameType.Stderr:
+                            Relay(io.Stderr, frame.Payload.Span, isStdout: false);
+                            break;
+                        case FrameType.Result:
+                            result = ProtocolJson.Deserialize<WorkerResult>(frame.Payload.Span);
+                            break;
+                        case FrameType.Fatal:
+                            fatal = Encoding.UTF8.GetString(frame.Payload.Span);
+                            break;
+                        default:
+                            throw new ProtocolException($"protocol: unexpected {frame.Type} frame from the worker");
+                    }
+                }
+            }
+            catch (ProtocolException e)
+            {
+                _protocolError = e.Message;
+                Kill(KillReason.ProtocolError);
+            }
+            catch (IOException e)
+            {
+                // Our end of the worker's pipes broke: the worker is gone or going; its exit says why.
+                _protocolError ??= $"the channel to the worker broke ({e.Message})";
+            }
+            finally
+            {
+                deadline?.Dispose();
+            }
+
+            process.WaitForExit();
+            stderrReader.Join(TimeSpan.FromSeconds(2));
+            var wall = _clock.Elapsed;
+            if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed)
+                return FromWorker(result, moduleInWorker);
+            return Explain(wall, helloSeen, fatal, moduleInWorker);
+        }
+
+        private TimeSpan? GuestTimeLimit()
+        {
+            var limits = job.Policy.Limits;
+            // CPU time passes no faster than wall time on one core, but a worker can use several cores; the rlimit covers that.
+            return limits.Timeout;
+        }
+
+        private void Relay(Stream target, ReadOnlySpan<byte> bytes, bool isStdout)
+        {
+            if (Killed == KillReason.StdoutClosed) return;
+            try
+            {
+                target.Write(bytes);
+                target.Flush();
+            }
+            catch (IOException) when (isStdout)
+            {
+                // Whoever reads our stdout went away (`wasmbox run … | head`). The guest cannot be told from here, so it
+                // is stopped, as a native program would be by SIGPIPE.
+                Kill(KillReason.StdoutClosed);
+            }
+        }
+
+        private void StartStdinPump()
+        {
+            if (io.Stdin is not { } stdin) return;
+            new Thread(() =>
+            {
+                var buffer = new byte[64 * 1024];
+                try
+                {
+                    int n;
+                    while ((n = stdin.Read(buffer)) > 0) _writer.Write(FrameType.Stdin, buffer.AsSpan(0, n));
+                    _writer.Write(FrameType.StdinEnd, []);
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                {
+                    // The worker is gone, or our stdin failed: either way there is nothing more to send.
+                }
+            }) { IsBackground = true, Name = "wasmbox-worker-stdin" }.Start();
+        }
+
+        private void CollectStderr()
+        {
+            var buffer = new char[4096];
+            int n;
+            while ((n = process.StandardError.Read(buffer)) > 0)
+            {
+                lock (_stderr)
+                {
+                    if (_stderr.Length < 16 * 1024) _stderr.Append(buffer, 0, n);
+                }
+            }
+        }
+
+        private void Kill(KillReason reason)
+        {
+            if (Interlocked.CompareExchange(ref _killReason, (int)reason, (int)KillReason.None) != (int)KillReason.None) return;
+            try
+            {
+                if (plan?.Cgroup is { } cgroup) cgroup.Kill();
+                else if (!process.HasExited) process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+            {
+                // Already gone.
+            }
+        }
+
+        private RunResult FromWorker(WorkerResult wire, string moduleInWorker)
+        {
+            var result = wire.ToRunResult();
+            var outcome = result.Outcome with { Message = result.Outcome.Message.Replace(moduleInWorker, job.ModulePath, StringComparison.Ordinal) };
+            if (Killed == KillReason.StdoutClosed)
+                outcome = RunOutcome.Killed("stopped because the reader of its stdout went away");
+            return result with { Outcome = outcome };
+        }
+
+        /// <summary>The ending of a worker that sent no result.</summary>
+        private RunResult Explain(TimeSpan wall, bool helloSeen, string? fatal, string moduleInWorker)
+        {
+            var limits = job.Policy.Limits;
+            var sha = NullIfEmpty(job.ModuleSha256);
+            var exit = process.ExitCode;
+            var usage = (LimitKind? hit) => new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, hit is { } h ? [h] : []);
+            string stderr;
+            lock (_stderr) stderr = _stderr.ToString();
+            var detail = FirstLine(stderr);
+
+            switch (Killed)
+            {
+                case KillReason.Deadline:
+                    return new RunResult(RunOutcome.TimedOut(limits.Timeout!.Value) with
+                    {
+                        Message = $"stopped by the wall-clock limit of {Core.Units.DurationText.Format(limits.Timeout!.Value)} (the worker was killed)",
+                    }, usage(LimitKind.Timeout), sha);
+                case KillReason.Startup:
+                    return Setup($"the worker did not start its guest within {Core.Units.DurationText.Format(StartupLimit)}{Suffix(detail)}; run wasmbox doctor");
+                case KillReason.StdoutClosed:
+                    return new RunResult(RunOutcome.Killed("stopped because the reader of its stdout went away"), usage(null), sha);
+                case KillReason.ProtocolError:
+                    return Setup($"the worker broke the protocol: {_protocolError}");
+            }
+            if (plan?.Cgroup is { } cgroup && cgroup.OomKills() > 0)
+            {
+                var cap = limits.MaxMemoryBytes is { } m ? Core.Units.ByteSize.Format(m + Cgroups.CgroupLimits.RuntimeHeadroomBytes) : "?";
+                return new RunResult(RunOutcome.MemoryLimit(
+                    $"killed by the jail's memory limit of {cap} (--max-memory plus {Core.Units.ByteSize.Format(Cgroups.CgroupLimits.RuntimeHeadroomBytes)} for the runtime)"),
+                    usage(LimitKind.MaxMemory), sha);
+            }
+            if (limits.CpuTime is { } cpuLimit && exit is 128 + SigXcpu or 128 + 9 && (plan?.Cgroup?.CpuUsage() ?? cpuLimit) >= cpuLimit)
+                return new RunResult(RunOutcome.CpuTimeExceeded(cpuLimit), usage(LimitKind.CpuTime), sha);
+            if (fatal is not null)
+                return Setup($"the worker refused its assignment: {fatal.Replace(moduleInWorker, job.ModulePath, StringComparison.Ordinal)}");
+            if (!helloSeen)
+            {
+                JailDidNotStart = plan is not null && HostRefusedNamespaces(stderr);
+                return Setup(plan is null
+                    ? $"the worker exited ({Describe(exit)}) before it started{Suffix(detail)}"
+                    : $"cannot start the jail{Suffix(detail)} ({Describe(exit)}); run wasmbox doctor, or use --isolation process");
+            }
+            return new RunResult(RunOutcome.Killed($"the worker died without a result ({Describe(exit)}){Suffix(detail)}"), usage(null), sha);
+
+            RunResult Setup(string message) =>
+                new(RunOutcome.SetupFailed(SetupStage.Isolation, message), ResourceUsage.Zero, sha);
+        }
+
+        /// <summary>
+        /// bubblewrap's own words when the host does not let it build the jail at all (user namespaces off, no
+        /// permission to map uids or configure the loopback), as opposed to a mistake in what it was given.
+        /// </summary>
+        private static bool HostRefusedNamespaces(string stderr) =>
+            stderr.StartsWith("bwrap:", StringComparison.Ordinal)
+            && (stderr.Contains("namespace", StringComparison.Ordinal) || stderr.Contains("uid map", StringComparison.Ordinal)
+                || stderr.Contains("Operation not permitted", StringComparison.Ordinal) || stderr.Contains("Permission denied", StringComparison.Ordinal)
+                || stderr.Contains("loopback", StringComparison.Ordinal));
+
+        private static string Suffix(string detail) => detail.Length == 0 ? "" : $": {detail}";
+
+        private static string FirstLine(string text) =>
+            text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+
+        private static string Describe(int exit) => exit > 128 ? $"signal {exit - 128}" : $"status {exit}";
+    }
+}

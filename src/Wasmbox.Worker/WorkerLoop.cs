@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
+using Wasmbox.Core.Outcomes;
+using Wasmbox.Core.Protocol;
+using Wasmbox.Runtime;
+using Wasmbox.Runtime.Native;
+using Wasmbox.Runtime.Wasi;
+
+namespace Wasmbox.Worker;
+
+/// <summary>
+/// The worker's one job: say hello, wait for the assignment, run it, send the result, exit.
+/// </summary>
+/// <remarks>
+/// <para>Overview. The parent writes frames to our stdin and reads frames from our stdout (the guest never sees either:
+/// its fd 1 and 2 are <see cref="FrameOutputStream"/>s, its fd 0 is the pipe of <see cref="ControlPump"/>). Our own
+/// stderr is the parent's channel for diagnostics that are not frames: bubblewrap's messages and a crash of the
+/// runtime land there.</para>
+/// <para>Hello goes out before the assignment is read, so a parent (or the daemon's pool) can start workers ahead of
+/// time and know when one is ready. A malformed or truncated frame, or an assignment that does not validate, ends the
+/// worker with a <see cref="FrameType.Fatal"/> frame and status 125; it never waits for more.</para>
+/// </remarks>
+internal static class WorkerLoop
+{
+    /// <summary>Exit status when the parent sent something we cannot act on (the same number as wasmbox's own setup failures).</summary>
+    private const int ProtocolErrorStatus = 125;
+
+    public static int Run()
+    {
+        using var stdin = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        var writer = new FrameWriter(stdout);
+        var reader = new FrameReader(stdin);
+        try
+        {
+            writer.WriteJson(FrameType.Hello, new WorkerHello(Frames.ProtocolVersion, Environment.ProcessId, WorkerVersion));
+            var assignment = ReadAssignment(reader);
+            var result = RunAssignment(assignment, reader, writer);
+            writer.WriteJson(FrameType.Result, result);
+            return 0;
+        }
+        catch (ProtocolException e)
+        {
+            return Fatal(writer, e.Message);
+        }
+        catch (IOException)
+        {
+            // The parent closed our stdout: nobody is left to tell.
+            return ControlPump.StoppedStatus;
+        }
+    }
+
+    private static string WorkerVersion =>
+        typeof(WorkerLoop).Assembly.GetName().Version?.ToString() ?? "0";
+
+    private static WorkerAssignment ReadAssignment(FrameReader reader)
+    {
+        var frame = reader.Read() ?? throw new ProtocolException("protocol: the parent closed the channel before sending an assignment");
+        if (frame.Type != FrameType.Assign)
+            throw new ProtocolException($"protocol: expected an {FrameType.Assign} frame first, got {frame.Type}");
+        var assignment = ProtocolJson.Deserialize<WorkerAssignment>(frame.Payload.Span);
+        if (assignment.Protocol != Frames.ProtocolVersion)
+            throw new ProtocolException($"protocol: the parent speaks version {assignment.Protocol}, this worker {Frames.ProtocolVersion}; install matching wasmbox and wasmbox-worker binaries");
+        return assignment;
+    }
+
+    private static WorkerResult RunAssignment(WorkerAssignment assignment, FrameReader reader, FrameWriter writer)
+    {
+        var policy = assignment.Policy.ToPolicy();
+        var pump = ControlPump.Start(reader, assignment.Policy.Stdin == "frames", message => Environment.Exit(Fatal(writer, message)));
+        var stderr = new FrameOutputStream(writer, FrameType.Stderr);
+        var trace = assignment.Trace
+            ? new Wasmbox.Wasi.Tracing.TextTraceSink(new StreamWriter(stderr) { AutoFlush = true })
+            : null;
+
+        var request = new RunRequest(assignment.ModulePath, assignment.Args, policy)
+        {
+            Argv0 = assignment.Argv0,
+            PrecompiledArtifact = assignment.Precompiled ? assignment.ModulePath : null,
+            ModuleSha256 = assignment.ModuleSha256,
+            Stdio = new GuestStdio(new OutputTarget.ToStream(new FrameOutputStream(writer, FrameType.Stdout)), new OutputTarget.ToStream(stderr))
+            {
+                StdinOverride = pump.GuestStdin,
+            },
+            InheritedListeners = assignment.ListenerFds.Select(fd => new Socket(new SafeSocketHandle(fd, ownsHandle: true))).ToList(),
+            Trace = trace,
+            CpuScope = CpuScope.Process,
+            BeforeStart = () => writer.Write(FrameType.Started, []),
+        };
+        var result = Sandbox.Run(request);
+        return result.ToWire(PeakRss.OfThisProcess());
+    }
+
+    private static int Fatal(FrameWriter writer, string message)
+    {
+        try { writer.Write(FrameType.Fatal, System.Text.Encoding.UTF8.GetBytes(message)); }
+        catch (IOException) { }
+        return ProtocolErrorStatus;
+    }
+}
