@@ -21,9 +21,9 @@ public static class WireConversions
     /// <param name="stdinFrames">True when the parent will send the guest's stdin as <see cref="FrameType.Stdin"/> frames
     /// (whatever the policy's own <see cref="SandboxPolicy.Stdin"/> is: the parent reads that and forwards it).</param>
     /// <remarks>
-    /// Not carried: <see cref="SandboxPolicy.Isolation"/> (the worker runs the guest in-process) and
-    /// <see cref="SandboxPolicy.Listen"/> (the sockets travel as <see cref="WorkerAssignment.ListenerFds"/>).
-    /// <see cref="WireLimits.CpuTimeMs"/> is null: <see cref="SandboxLimits"/> has no CPU-time limit.
+    /// Not carried: <see cref="SandboxPolicy.Isolation"/> (the worker runs the guest in-process),
+    /// <see cref="SandboxPolicy.Listen"/> (the sockets travel as <see cref="WorkerAssignment.ListenerFds"/>) and
+    /// <see cref="SandboxLimits.Cpus"/> (the parent's cgroup enforces it; the worker has nothing to do for it).
     /// </remarks>
     public static WirePolicy ToWire(this SandboxPolicy policy, Func<DirGrant, string> hostPathInWorker, bool stdinFrames)
     {
@@ -38,7 +38,7 @@ public static class WireConversions
                 limits.MaxOpenFiles,
                 limits.MaxDiskWriteBytes,
                 limits.MaxOutputBytes,
-                CpuTimeMs: null),
+                limits.CpuTime is { } cpuTime ? ToMilliseconds(cpuTime) : null),
             stdinFrames ? WirePolicy.StdinFrames : WirePolicy.StdinNone,
             policy.DeterministicSeed);
     }
@@ -53,8 +53,8 @@ public static class WireConversions
     /// True for stdin <c>frames</c>. The returned policy then still says <see cref="StdinSource.None"/>: the worker
     /// replaces it with a source fed by <see cref="FrameType.Stdin"/> frames (<c>policy with { Stdin = … }</c>).
     /// </param>
-    /// <returns>The policy with <see cref="IsolationTier.None"/> (the worker is the isolation) and no <see cref="SandboxPolicy.Listen"/>
-    /// entries (the worker has the sockets as descriptors). <see cref="WireLimits.CpuTimeMs"/> is validated but not carried.</returns>
+    /// <returns>The policy with <see cref="IsolationTier.None"/> (the worker is the isolation), no <see cref="SandboxPolicy.Listen"/>
+    /// entries (the worker has the sockets as descriptors) and no <see cref="SandboxLimits.Cpus"/>.</returns>
     /// <exception cref="ProtocolException">A value no valid parent sends.</exception>
     public static SandboxPolicy ToPolicy(this WirePolicy wire, out bool stdinFromFrames)
     {
@@ -95,8 +95,6 @@ public static class WireConversions
         }
 
         var l = wire.Limits;
-        if (l.CpuTimeMs is { } cpu)
-            FromMilliseconds(cpu, "policy.limits.cpu_time_ms");
         var limits = new SandboxLimits(
             NotNegative(l.MaxMemoryBytes, "policy.limits.max_memory_bytes"),
             l.Fuel,
@@ -105,6 +103,7 @@ public static class WireConversions
             MaxOpenFiles = l.MaxOpenFiles is < 0 ? throw Invalid($"policy.limits.max_open_files {l.MaxOpenFiles} is negative") : l.MaxOpenFiles,
             MaxDiskWriteBytes = NotNegative(l.MaxDiskWriteBytes, "policy.limits.max_disk_write_bytes"),
             MaxOutputBytes = NotNegative(l.MaxOutputBytes, "policy.limits.max_output_bytes"),
+            CpuTime = l.CpuTimeMs is { } cpu ? FromMilliseconds(cpu, "policy.limits.cpu_time_ms") : null,
         };
 
         return new SandboxPolicy
@@ -124,7 +123,7 @@ public static class WireConversions
 
     /// <summary>
     /// Throws <see cref="ProtocolException"/> unless the assignment is one a valid parent sends: our protocol version, an
-    /// absolute module path, a 64-digit lowercase hex SHA-256, no NUL in argv, a valid policy, and listener descriptors
+    /// absolute module path, a 64-digit lowercase hex SHA-256 or an empty one, no NUL in argv, a valid policy, and listener descriptors
     /// above stdio, each given once. <see cref="ProtocolJson.ReadAssignment"/> calls this.
     /// </summary>
     public static void Validate(this WorkerAssignment assignment)
@@ -255,10 +254,12 @@ public static class WireConversions
         if (value.Contains('\0')) throw Invalid($"{field} contains a NUL byte");
     }
 
+    /// <summary>64 lowercase hex digits, or empty: the parent may not know it yet when the module is not precompiled.</summary>
     private static void RequireSha256(string value, string field)
     {
+        if (value.Length == 0) return;
         if (value.Length != 64 || !value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
-            throw Invalid($"{field} '{value}' is not 64 lowercase hex digits");
+            throw Invalid($"{field} '{value}' is neither empty nor 64 lowercase hex digits");
     }
 
     private static void RequireForKind(bool present, bool belongs, string field, string outcome)

@@ -20,6 +20,8 @@ public class WireConversionsTests
             MaxOpenFiles = 32,
             MaxDiskWriteBytes = 1L << 30,
             MaxOutputBytes = 0,
+            CpuTime = TimeSpan.FromTicks(98_765),
+            Cpus = 0.5,
         },
         Stdin = new StdinSource.FromFile("/tmp/in.txt"),
         Isolation = IsolationTier.Jail,
@@ -35,30 +37,34 @@ public class WireConversionsTests
 
         Assert.Equal([new WireDirGrant("/jail/home/u/data", "/data", false), new WireDirGrant("/jail/etc/app", "cfg", true)], wire.Dirs);
         Assert.Equal([new WireEnvVar("LANG", "C.UTF-8"), new WireEnvVar("EMPTY", ""), new WireEnvVar("EQ", "a=b")], wire.Env);
-        Assert.Equal(new WireLimits(64L << 20, 5_000_000, 1_234_567.8901, 32, 1L << 30, 0, null), wire.Limits);
+        Assert.Equal(new WireLimits(64L << 20, 5_000_000, 1_234_567.8901, 32, 1L << 30, 0, 9.8765), wire.Limits);
         Assert.Equal(WirePolicy.StdinFrames, wire.Stdin);
         Assert.Equal(ulong.MaxValue, wire.DeterministicSeed);
     }
 
     [Fact]
-    public void ToPolicy_FullPolicyThroughJson_RoundTripsExceptIsolationStdinAndListen()
+    public void ToPolicy_FullPolicyThroughJson_RoundTripsExceptIsolationStdinListenAndCpus()
     {
         var policy = FullPolicy();
         var back = ThroughJson(AssignmentWith(policy.ToWire(g => g.HostPath, stdinFrames: true))).Policy.ToPolicy(out var fromFrames);
 
         Assert.True(fromFrames);
-        var expected = policy with { Isolation = IsolationTier.None, Stdin = new StdinSource.None(), Listen = [] };
+        var expected = policy with
+        {
+            Isolation = IsolationTier.None, Stdin = new StdinSource.None(), Listen = [], Limits = policy.Limits with { Cpus = null },
+        };
         Assert.Equivalent(expected, back, strict: true);
-        Assert.Equal(policy.Limits, back.Limits);
+        Assert.Equal(expected.Limits, back.Limits);
         Assert.Equal(policy.Limits.Timeout, back.Limits.Timeout);
+        Assert.Equal(policy.Limits.CpuTime, back.Limits.CpuTime);
     }
 
     [Fact]
-    public void ToPolicy_DenyAll_RoundTripsToDenyAll()
+    public void ToPolicy_DenyAll_RoundTripsToDenyAllInProcess()
     {
         var back = ThroughJson(AssignmentWith(SandboxPolicy.DenyAll.ToWire(g => g.HostPath, stdinFrames: false))).Policy.ToPolicy(out var fromFrames);
         Assert.False(fromFrames);
-        Assert.Equivalent(SandboxPolicy.DenyAll, back, strict: true);
+        Assert.Equivalent(SandboxPolicy.DenyAll with { Isolation = IsolationTier.None }, back, strict: true);
         Assert.Equal(SandboxLimits.None, back.Limits);
     }
 
@@ -154,12 +160,24 @@ public class WireConversionsTests
         WireSamples.Assignment().Validate();
     }
 
+    [Fact]
+    public void Validate_EmptySha256_PassesForAModuleTheParentHasNotRead()
+    {
+        (WireSamples.Assignment() with { ModuleSha256 = "", Precompiled = false }).Validate();
+    }
+
+    [Fact]
+    public void ToRunResult_EmptySha256_IsKept()
+    {
+        Assert.Equal("", (WireSamples.Result() with { ModuleSha256 = "" }).ToRunResult().ModuleSha256);
+    }
+
     [Theory]
     [InlineData("wrong_protocol", "version mismatch: the parent speaks protocol 2")]
     [InlineData("relative_module", "module_path 'app.wasm' is not an absolute path")]
     [InlineData("empty_module", "module_path is empty")]
     [InlineData("nul_module", "module_path contains a NUL byte")]
-    [InlineData("short_sha", "module_sha256 'abc' is not 64 lowercase hex digits")]
+    [InlineData("short_sha", "module_sha256 'abc' is neither empty nor 64 lowercase hex digits")]
     [InlineData("upper_sha", "module_sha256 '0123456789ABCDEF")]
     [InlineData("nul_argv0", "argv0 contains a NUL byte")]
     [InlineData("nul_arg", "args[1] contains a NUL byte")]
@@ -201,6 +219,7 @@ public class WireConversionsTests
         OutcomeKind.OutOfFuel => RunOutcome.OutOfFuel(1000),
         OutcomeKind.MemoryLimit => RunOutcome.MemoryLimit("initial memory of 2 GiB is above --max-memory 64 MiB"),
         OutcomeKind.SetupFailed => RunOutcome.SetupFailed(SetupStage.Link, "unknown import env.foo"),
+        OutcomeKind.Killed => RunOutcome.Killed("killed by signal 9"),
     };
 
     [Theory]
@@ -255,7 +274,7 @@ public class WireConversionsTests
     }
 
     [Theory]
-    [InlineData("killed")]
+    [InlineData("crashed")]
     [InlineData("Exited")]
     [InlineData("out-of-fuel")]
     [InlineData("")]
@@ -283,7 +302,7 @@ public class WireConversionsTests
     }
 
     [Theory]
-    [InlineData("unknown_outcome", "unknown outcome 'killed'")]
+    [InlineData("unknown_outcome", "unknown outcome 'crashed'")]
     [InlineData("unknown_stage", "unknown setup stage 'bogus'")]
     [InlineData("unknown_limit", "unknown limit 'max_memory'")]
     [InlineData("exited_without_code", "guest_exit_code is missing for outcome exited")]
@@ -296,13 +315,13 @@ public class WireConversionsTests
     [InlineData("nan_cpu", "cpu_ms NaN is not a finite")]
     [InlineData("negative_peak_memory", "peak_memory_bytes -1 is negative")]
     [InlineData("negative_peak_rss", "peak_rss_bytes -1 is negative")]
-    [InlineData("bad_sha", "module_sha256 'xyz' is not 64 lowercase hex digits")]
+    [InlineData("bad_sha", "module_sha256 'xyz' is neither empty nor 64 lowercase hex digits")]
     public void ToRunResult_InvalidResult_ThrowsNamingTheField(string spoil, string expected)
     {
         var ok = WireSamples.Result();
         var wire = spoil switch
         {
-            "unknown_outcome" => ok with { Outcome = "killed" },
+            "unknown_outcome" => ok with { Outcome = "crashed" },
             "unknown_stage" => ok with { Outcome = "setup_failed", GuestExitCode = null, SetupStage = "bogus" },
             "unknown_limit" => ok with { LimitsHit = ["fuel", "max_memory"] },
             "exited_without_code" => ok with { GuestExitCode = null },
