@@ -173,8 +173,7 @@ public static class WireConversions
             result.ModuleSha256);
     }
 
-    /// <summary>Validates <paramref name="wire"/> and rebuilds the result. <see cref="WorkerResult.PeakRssBytes"/> is not in
-    /// <see cref="ResourceUsage"/>; read it from <paramref name="wire"/>.</summary>
+    /// <summary>Validates <paramref name="wire"/> and rebuilds the result.</summary>
     /// <exception cref="ProtocolException">An unknown name, a member set for the wrong outcome or missing for its own
     /// (exit code for exited, trap for trapped, stage for setup_failed), a negative or non-finite measure.</exception>
     public static RunResult ToRunResult(this WorkerResult wire)
@@ -192,9 +191,10 @@ public static class WireConversions
             FromMilliseconds(wire.CpuMs, "cpu_ms"),
             wire.FuelConsumed,
             NotNegative(wire.PeakMemoryBytes, "peak_memory_bytes"),
-            wire.LimitsHit.Select(ParseLimitKind).ToList());
-        // When ResourceUsage gains PeakRssBytes, set it above from wire.PeakRssBytes; it is validated here already.
-        NotNegative(wire.PeakRssBytes, "peak_rss_bytes");
+            wire.LimitsHit.Select(ParseLimitKind).ToList())
+        {
+            PeakRssBytes = NotNegative(wire.PeakRssBytes, "peak_rss_bytes"),
+        };
         return new RunResult(new RunOutcome(kind, wire.GuestExitCode, wire.Trap, wire.Message, stage), usage, wire.ModuleSha256);
     }
 

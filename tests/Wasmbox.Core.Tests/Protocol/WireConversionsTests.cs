@@ -235,7 +235,8 @@ public class WireConversionsTests
 
         Assert.Equal(kind.Name(), wire.Outcome);
         Assert.Equal(12_345_678, wire.PeakRssBytes);
-        Assert.Equivalent(result, back, strict: true);
+        Assert.Equal(12_345_678, back.Usage.PeakRssBytes);
+        Assert.Equivalent(result with { Usage = usage with { PeakRssBytes = 12_345_678 } }, back, strict: true);
         Assert.Equal(result.Outcome, back.Outcome);
         Assert.Equal(result.Usage.Wall, back.Usage.Wall);
         Assert.Equal(result.Outcome.ExitStatus, back.Outcome.ExitStatus);
