@@ -92,7 +92,7 @@ public static class Sandbox
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };
         argv.AddRange(request.Args);
-        using var interrupt = limits.Timeout is { } wallLimit ? new CancellationTokenSource(wallLimit) : null;
+        using var interrupt = limits.Timeout is not null ? new CancellationTokenSource() : null;
         IWasiSession wasiSession;
         try
         {
@@ -107,6 +107,8 @@ public static class Sandbox
         using var wasiResources = wasiSession;
 
         var clock = Stopwatch.StartNew();
+        // Armed only now, with the clock that measures the run: a host wait is never cut short before the run's own limit.
+        if (limits.Timeout is { } wallLimit) interrupt!.CancelAfter(wallLimit);
         Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
         var cpuStart = cpuNow();
         var timed = limits.Timeout is not null || limits.CpuTime is not null;
