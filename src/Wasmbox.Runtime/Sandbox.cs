@@ -24,6 +24,9 @@ public static class Sandbox
 {
     private static readonly ConcurrentDictionary<(EngineSettings, IWasiBinding), Linker> Linkers = new();
 
+    /// <summary>What one table element costs the host (a pointer), for turning <c>--max-memory</c> into a table cap.</summary>
+    private const long TableElementBytes = 8;
+
     /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them.</summary>
     public static EngineEntry EngineFor(SandboxPolicy policy) =>
         EngineRegistry.Get(new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null || policy.Limits.CpuTime is not null));
@@ -87,7 +90,10 @@ public static class Sandbox
         var limits = request.Policy.Limits;
 
         using var store = new Store(engine.Engine);
-        if (limits.MaxMemoryBytes is { } cap) store.SetLimits(memorySize: cap);
+        // A table element is a host pointer: without a cap on them, a guest under --max-memory could still eat host memory
+        // through table.grow (measured: 500 MB with a 16 MiB cap). Each table gets the cap's worth of elements; a module
+        // with several tables or memories can use that many caps, which in-process nothing else bounds (the jail's cgroup does).
+        if (limits.MaxMemoryBytes is { } cap) store.SetLimits(memorySize: cap, tableElements: (uint)Math.Min(cap / TableElementBytes, uint.MaxValue));
         if (limits.Fuel is { } fuel) store.Fuel = fuel;
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };

@@ -106,6 +106,25 @@ public class WorkerLimitTests
     }
 
     [Fact]
+    public void Jail_TableHogPastTheCgroup_IsAMemoryLimitAndLeavesNoProcess()
+    {
+        // Eight tables each capped at --max-memory's worth of elements: eight caps of engine memory, which only the
+        // cgroup (the cap plus the runtime's headroom) bounds. The parent learns it from the cgroup's OOM count.
+        WorkerRuns.RequireJail();
+        using (var probe = WorkerCgroup.Create("table-probe", new CgroupLimits(64L << 20, null, null)))
+        {
+            if (probe is not { EnforcesMemory: true }) Assert.Skip("this host offers no writable cgroup memory controller");
+        }
+        var run = WorkerRuns.Run(IsolationTier.Jail, WorkerRuns.Job(Guests.Wat("table_hog"), Limits(SandboxLimits.None with { MaxMemoryBytes = 16L << 20, Timeout = TimeSpan.FromSeconds(20) })));
+
+        Assert.Equal(OutcomeKind.MemoryLimit, run.Outcome.Kind);
+        Assert.Equal(137, run.Outcome.ExitStatus);
+        Assert.Contains("memory limit", run.Outcome.Message);
+        Assert.Equal([LimitKind.MaxMemory], run.Usage.LimitsHit);
+        Assert.Empty(WorkerRuns.LiveWorkers());
+    }
+
+    [Fact]
     public void Jail_NativeMemoryBeyondTheCgroup_IsOomKilledAndCounted()
     {
         // Memory outside the guest's linear memory (the engine's, the runtime's) is what the cgroup is for: the
