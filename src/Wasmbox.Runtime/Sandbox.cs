@@ -29,7 +29,7 @@ public static class Sandbox
 
     /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them.</summary>
     public static EngineEntry EngineFor(SandboxPolicy policy) =>
-        EngineRegistry.Get(new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null || policy.Limits.CpuTime is not null));
+        EngineRegistry.Get(EngineSettings.For(policy));
 
     /// <summary>Compiles a module into the cache for a policy's engine (<c>wasmbox compile</c>), checking it is a runnable command.</summary>
     public static LoadedModule Compile(string modulePath, SandboxPolicy policy, ModuleCache? cache)
@@ -117,7 +117,7 @@ public static class Sandbox
         if (limits.Timeout is { } wallLimit) interrupt!.CancelAfter(wallLimit);
         Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
         var cpuStart = cpuNow();
-        var timed = limits.Timeout is not null || limits.CpuTime is not null;
+        var timed = engine.Settings.Epoch;
         using var epochLease = timed ? EpochTicker.Lease(engine.Engine) : null;
         var deadline = timed ? Deadline.Arm(store, clock, limits.Timeout, limits.CpuTime, cpuNow) : null;
 

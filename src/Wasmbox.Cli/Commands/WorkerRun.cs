@@ -42,8 +42,7 @@ internal static class WorkerRun
         {
             try
             {
-                var settings = new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null || policy.Limits.CpuTime is not null);
-                var prepared = ModuleLoader.Prepare(modulePath, settings, cache);
+                var prepared = ModuleLoader.Prepare(modulePath, EngineSettings.For(policy), cache);
                 (moduleFile, sha, precompiled) = (prepared.ArtifactPath, prepared.Sha256, true);
             }
             catch (SetupException e)
