@@ -24,9 +24,12 @@ public static class Sandbox
 {
     private static readonly ConcurrentDictionary<(EngineSettings, IWasiBinding), Linker> Linkers = new();
 
+    /// <summary>What one table element costs the host (a pointer), for turning <c>--max-memory</c> into a table cap.</summary>
+    private const long TableElementBytes = 8;
+
     /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them.</summary>
     public static EngineEntry EngineFor(SandboxPolicy policy) =>
-        EngineRegistry.Get(new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null || policy.Limits.CpuTime is not null));
+        EngineRegistry.Get(EngineSettings.For(policy));
 
     /// <summary>Compiles a module into the cache for a policy's engine (<c>wasmbox compile</c>), checking it is a runnable command.</summary>
     public static LoadedModule Compile(string modulePath, SandboxPolicy policy, ModuleCache? cache)
@@ -87,12 +90,15 @@ public static class Sandbox
         var limits = request.Policy.Limits;
 
         using var store = new Store(engine.Engine);
-        if (limits.MaxMemoryBytes is { } cap) store.SetLimits(memorySize: cap);
+        // A table element is a host pointer: without a cap on them, a guest under --max-memory could still eat host memory
+        // through table.grow (measured: 500 MB with a 16 MiB cap). Each table gets the cap's worth of elements; a module
+        // with several tables or memories can use that many caps, which in-process nothing else bounds (the jail's cgroup does).
+        if (limits.MaxMemoryBytes is { } cap) store.SetLimits(memorySize: cap, tableElements: (uint)Math.Min(cap / TableElementBytes, uint.MaxValue));
         if (limits.Fuel is { } fuel) store.Fuel = fuel;
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };
         argv.AddRange(request.Args);
-        using var interrupt = limits.Timeout is { } wallLimit ? new CancellationTokenSource(wallLimit) : null;
+        using var interrupt = limits.Timeout is not null ? new CancellationTokenSource() : null;
         IWasiSession wasiSession;
         try
         {
@@ -107,9 +113,11 @@ public static class Sandbox
         using var wasiResources = wasiSession;
 
         var clock = Stopwatch.StartNew();
+        // Armed only now, with the clock that measures the run: a host wait is never cut short before the run's own limit.
+        if (limits.Timeout is { } wallLimit) interrupt!.CancelAfter(wallLimit);
         Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
         var cpuStart = cpuNow();
-        var timed = limits.Timeout is not null || limits.CpuTime is not null;
+        var timed = engine.Settings.Epoch;
         using var epochLease = timed ? EpochTicker.Lease(engine.Engine) : null;
         var deadline = timed ? Deadline.Arm(store, clock, limits.Timeout, limits.CpuTime, cpuNow) : null;
 

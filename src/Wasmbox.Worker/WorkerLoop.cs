@@ -58,16 +58,14 @@ internal static class WorkerLoop
         var frame = reader.Read() ?? throw new ProtocolException("protocol: the parent closed the channel before sending an assignment");
         if (frame.Type != FrameType.Assign)
             throw new ProtocolException($"protocol: expected an {FrameType.Assign} frame first, got {frame.Type}");
-        var assignment = ProtocolJson.Deserialize<WorkerAssignment>(frame.Payload.Span);
-        if (assignment.Protocol != Frames.ProtocolVersion)
-            throw new ProtocolException($"protocol: the parent speaks version {assignment.Protocol}, this worker {Frames.ProtocolVersion}; install matching wasmbox and wasmbox-worker binaries");
-        return assignment;
+        // Checks the version first, then the shape: relative paths, NUL bytes, bad fds and limits are refused here.
+        return ProtocolJson.ReadAssignment(frame.Payload.Span);
     }
 
     private static WorkerResult RunAssignment(WorkerAssignment assignment, FrameReader reader, FrameWriter writer)
     {
-        var policy = assignment.Policy.ToPolicy();
-        var pump = ControlPump.Start(reader, assignment.Policy.Stdin == "frames", message => Environment.Exit(Fatal(writer, message)));
+        var policy = assignment.Policy.ToPolicy(out var stdinFromFrames);
+        var pump = ControlPump.Start(reader, stdinFromFrames, message => Environment.Exit(Fatal(writer, message)));
         var stderr = new FrameOutputStream(writer, FrameType.Stderr);
         var trace = assignment.Trace
             ? new Wasmbox.Wasi.Tracing.TextTraceSink(new StreamWriter(stderr) { AutoFlush = true })
@@ -93,7 +91,7 @@ internal static class WorkerLoop
 
     private static int Fatal(FrameWriter writer, string message)
     {
-        try { writer.Write(FrameType.Fatal, System.Text.Encoding.UTF8.GetBytes(message)); }
+        try { writer.WriteFatal(message); }
         catch (IOException) { }
         return ProtocolErrorStatus;
     }

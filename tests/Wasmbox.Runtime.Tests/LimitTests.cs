@@ -75,6 +75,18 @@ public class LimitTests
     }
 }
 
+public class TableLimitTests
+{
+    [Fact]
+    public void MaxMemory_TableHog_EachTableIsCappedToo()
+    {
+        // Without a table cap this guest would grow its tables until the host ran out of memory; the 2 s timeout only
+        // keeps a broken cap from taking the test run down with it.
+        var run = GuestRun.Of(Guests.Wat("table_hog"), SandboxPolicy.DenyAll with { Limits = new SandboxLimits(4L << 20, null, TimeSpan.FromSeconds(2)) });
+        Assert.Equal(RunOutcome.Exited(0), run.Outcome);
+    }
+}
+
 [Collection(TimingCollection.Name)]
 public class TimeoutTests
 {

@@ -81,7 +81,7 @@ internal sealed class PolicyOptions
 
     public Option<string?> CpuTime { get; } = new("--cpu-time")
     {
-        Description = "CPU time (user + system) the worker may use (ms, s, m, h); the guest stops with status 124. Worker tiers only.",
+        Description = "CPU time (user + system) the guest may use (ms, s, m, h); it stops with status 124. In a worker, the whole worker's CPU time counts.",
         HelpName = "DURATION",
     };
 

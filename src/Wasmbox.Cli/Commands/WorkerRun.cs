@@ -20,10 +20,12 @@ namespace Wasmbox.Cli.Commands;
 internal static class WorkerRun
 {
     /// <summary>The tier to use: the policy's, or by default the jail where bubblewrap is installed, else a worker process.</summary>
-    public static IsolationTier Choose(SandboxPolicy policy, Action<string> notice)
+    public static IsolationTier Choose(SandboxPolicy policy, Action<string> notice) => Choose(policy, notice, WorkerLauncher.JailInstalled);
+
+    internal static IsolationTier Choose(SandboxPolicy policy, Action<string> notice, Func<bool> jailInstalled)
     {
         if (policy.Isolation is { } chosen) return chosen;
-        if (WorkerLauncher.JailInstalled()) return IsolationTier.Jail;
+        if (jailInstalled()) return IsolationTier.Jail;
         notice(OperatingSystem.IsLinux()
             ? "bubblewrap or libseccomp is not installed, so this sandbox runs with --isolation process (no OS jail); apt-get install -y bubblewrap libseccomp2, or see wasmbox doctor"
             : "the jail needs Linux, so this sandbox runs with --isolation process (no OS jail)");
@@ -40,8 +42,7 @@ internal static class WorkerRun
         {
             try
             {
-                var settings = new EngineSettings(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null || policy.Limits.CpuTime is not null);
-                var prepared = ModuleLoader.Prepare(modulePath, settings, cache);
+                var prepared = ModuleLoader.Prepare(modulePath, EngineSettings.For(policy), cache);
                 (moduleFile, sha, precompiled) = (prepared.ArtifactPath, prepared.Sha256, true);
             }
             catch (SetupException e)

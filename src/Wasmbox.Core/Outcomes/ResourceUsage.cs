@@ -8,6 +8,9 @@ namespace Wasmbox.Core.Outcomes;
 /// <param name="LimitsHit">Every limit that refused something during the run, even when the guest carried on.</param>
 public sealed record ResourceUsage(TimeSpan Wall, TimeSpan Cpu, ulong? FuelConsumed, long PeakMemoryBytes, IReadOnlyList<LimitKind> LimitsHit)
 {
+    /// <summary>Largest resident set of the worker process (engine, runtime and guest together); null in-process, where the process is not the sandbox's.</summary>
+    public long? PeakRssBytes { get; init; }
+
     public static ResourceUsage Zero { get; } = new(TimeSpan.Zero, TimeSpan.Zero, null, 0, []);
 }
 

@@ -14,6 +14,7 @@ public sealed record RunReport(
     double CpuMs,
     ulong? FuelConsumed,
     long PeakMemoryBytes,
+    long? PeakRssBytes,
     string? ModuleSha256,
     string? SetupStage)
 {
@@ -27,6 +28,7 @@ public sealed record RunReport(
         Math.Round(result.Usage.Cpu.TotalMilliseconds, 3),
         result.Usage.FuelConsumed,
         result.Usage.PeakMemoryBytes,
+        result.Usage.PeakRssBytes,
         result.ModuleSha256,
         result.Outcome.Stage?.Name());
 

@@ -13,7 +13,8 @@ public sealed record WorkerHello(int Protocol, int Pid, string WorkerVersion);
 /// <param name="Protocol">The protocol version the parent speaks.</param>
 /// <param name="ModulePath">Absolute path the worker can open (inside the jail): a verified precompiled artifact, or a .wasm/.wat.</param>
 /// <param name="Precompiled">True: <paramref name="ModulePath"/> is a cache artifact to load with <c>Module.DeserializeFile</c>.</param>
-/// <param name="ModuleSha256">SHA-256 of the original module (64 lowercase hex digits), for the report.</param>
+/// <param name="ModuleSha256">SHA-256 of the original module (64 lowercase hex digits), for the report; empty when the parent has
+/// not read the module (not precompiled), and the worker computes it.</param>
 /// <param name="Argv0">The guest's <c>argv[0]</c>.</param>
 /// <param name="Args">The guest's arguments after <c>argv[0]</c>.</param>
 /// <param name="Policy">The sandbox policy, with host paths as the worker sees them.</param>
@@ -56,9 +57,9 @@ public sealed record WireDirGrant(string HostPath, string GuestPath, bool ReadOn
 /// <summary>One environment variable of the guest.</summary>
 public sealed record WireEnvVar(string Name, string Value);
 
-/// <summary>A <see cref="Policy.SandboxLimits"/> on the wire; durations in milliseconds.</summary>
-/// <param name="CpuTimeMs">A CPU-time limit. <see cref="Policy.SandboxLimits"/> has no such member yet: <see cref="WireConversions"/>
-/// writes null and, reading, only validates it; a worker that enforces it reads it from here.</param>
+/// <summary>A <see cref="Policy.SandboxLimits"/> on the wire, without <see cref="Policy.SandboxLimits.Cpus"/> (the parent's cgroup
+/// enforces that); durations in milliseconds at tick precision.</summary>
+/// <param name="CpuTimeMs"><see cref="Policy.SandboxLimits.CpuTime"/>: CPU time of the worker, enforced by the worker.</param>
 public sealed record WireLimits(
     long? MaxMemoryBytes,
     ulong? Fuel,
@@ -69,7 +70,7 @@ public sealed record WireLimits(
     double? CpuTimeMs);
 
 /// <summary>How a run ended and what it used (<see cref="FrameType.Result"/>): the last frame of a run.</summary>
-/// <param name="Outcome">The outcome name as in reports: exited, trapped, timeout, out_of_fuel, memory_limit, setup_failed.</param>
+/// <param name="Outcome">The outcome name as in reports: exited, trapped, timeout, out_of_fuel, memory_limit, setup_failed, killed.</param>
 /// <param name="GuestExitCode">Set only for exited.</param>
 /// <param name="Trap">The trap code name; set only for trapped.</param>
 /// <param name="Message">One line for a person.</param>
@@ -79,7 +80,7 @@ public sealed record WireLimits(
 /// <param name="FuelConsumed">Null when fuel metering was off.</param>
 /// <param name="PeakMemoryBytes">Largest size of the guest's linear memory.</param>
 /// <param name="PeakRssBytes">The worker process's peak resident set size, when it could be read.</param>
-/// <param name="LimitsHit">Limit names as in reports (max-memory, fuel, timeout, max-open-files, max-disk-write, max-output).</param>
+/// <param name="LimitsHit">Limit names as in reports (max-memory, fuel, timeout, max-open-files, max-disk-write, max-output, cpu-time).</param>
 /// <param name="ModuleSha256">SHA-256 of the module that ran, when it was read.</param>
 public sealed record WorkerResult(
     string Outcome,

@@ -60,8 +60,11 @@ public static class ProtocolJson
         return assignment;
     }
 
+    /// <summary>The metadata of a message type; the context also knows member types (string, lists), which are not messages.</summary>
     private static JsonTypeInfo<T> TypeInfo<T>() =>
-        ProtocolJsonContext.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
+        (typeof(T) == typeof(WorkerHello) || typeof(T) == typeof(WorkerAssignment) || typeof(T) == typeof(WorkerResult)
+            ? ProtocolJsonContext.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
+            : null)
         ?? throw new ArgumentException($"{typeof(T).Name} is not a message of the worker protocol", nameof(T));
 
     /// <summary>Where a list holds a null, or null. Nullable annotations on list elements are not enforced by the serializer.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 
@@ -20,9 +21,9 @@ public static class WireConversions
     /// <param name="stdinFrames">True when the parent will send the guest's stdin as <see cref="FrameType.Stdin"/> frames
     /// (whatever the policy's own <see cref="SandboxPolicy.Stdin"/> is: the parent reads that and forwards it).</param>
     /// <remarks>
-    /// Not carried: <see cref="SandboxPolicy.Isolation"/> (the worker runs the guest in-process) and
-    /// <see cref="SandboxPolicy.Listen"/> (the sockets travel as <see cref="WorkerAssignment.ListenerFds"/>).
-    /// <see cref="WireLimits.CpuTimeMs"/> is null: <see cref="SandboxLimits"/> has no CPU-time limit.
+    /// Not carried: <see cref="SandboxPolicy.Isolation"/> (the worker runs the guest in-process),
+    /// <see cref="SandboxPolicy.Listen"/> (the sockets travel as <see cref="WorkerAssignment.ListenerFds"/>) and
+    /// <see cref="SandboxLimits.Cpus"/> (the parent's cgroup enforces it; the worker has nothing to do for it).
     /// </remarks>
     public static WirePolicy ToWire(this SandboxPolicy policy, Func<DirGrant, string> hostPathInWorker, bool stdinFrames)
     {
@@ -37,7 +38,7 @@ public static class WireConversions
                 limits.MaxOpenFiles,
                 limits.MaxDiskWriteBytes,
                 limits.MaxOutputBytes,
-                CpuTimeMs: null),
+                limits.CpuTime is { } cpuTime ? ToMilliseconds(cpuTime) : null),
             stdinFrames ? WirePolicy.StdinFrames : WirePolicy.StdinNone,
             policy.DeterministicSeed);
     }
@@ -52,8 +53,8 @@ public static class WireConversions
     /// True for stdin <c>frames</c>. The returned policy then still says <see cref="StdinSource.None"/>: the worker
     /// replaces it with a source fed by <see cref="FrameType.Stdin"/> frames (<c>policy with { Stdin = … }</c>).
     /// </param>
-    /// <returns>The policy with <see cref="IsolationTier.None"/> (the worker is the isolation) and no <see cref="SandboxPolicy.Listen"/>
-    /// entries (the worker has the sockets as descriptors). <see cref="WireLimits.CpuTimeMs"/> is validated but not carried.</returns>
+    /// <returns>The policy with <see cref="IsolationTier.None"/> (the worker is the isolation), no <see cref="SandboxPolicy.Listen"/>
+    /// entries (the worker has the sockets as descriptors) and no <see cref="SandboxLimits.Cpus"/>.</returns>
     /// <exception cref="ProtocolException">A value no valid parent sends.</exception>
     public static SandboxPolicy ToPolicy(this WirePolicy wire, out bool stdinFromFrames)
     {
@@ -94,8 +95,6 @@ public static class WireConversions
         }
 
         var l = wire.Limits;
-        if (l.CpuTimeMs is { } cpu)
-            FromMilliseconds(cpu, "policy.limits.cpu_time_ms");
         var limits = new SandboxLimits(
             NotNegative(l.MaxMemoryBytes, "policy.limits.max_memory_bytes"),
             l.Fuel,
@@ -104,6 +103,7 @@ public static class WireConversions
             MaxOpenFiles = l.MaxOpenFiles is < 0 ? throw Invalid($"policy.limits.max_open_files {l.MaxOpenFiles} is negative") : l.MaxOpenFiles,
             MaxDiskWriteBytes = NotNegative(l.MaxDiskWriteBytes, "policy.limits.max_disk_write_bytes"),
             MaxOutputBytes = NotNegative(l.MaxOutputBytes, "policy.limits.max_output_bytes"),
+            CpuTime = l.CpuTimeMs is { } cpu ? FromMilliseconds(cpu, "policy.limits.cpu_time_ms") : null,
         };
 
         return new SandboxPolicy
@@ -123,7 +123,7 @@ public static class WireConversions
 
     /// <summary>
     /// Throws <see cref="ProtocolException"/> unless the assignment is one a valid parent sends: our protocol version, an
-    /// absolute module path, a 64-digit lowercase hex SHA-256, no NUL in argv, a valid policy, and listener descriptors
+    /// absolute module path, a 64-digit lowercase hex SHA-256 or an empty one, no NUL in argv, a valid policy, and listener descriptors
     /// above stdio, each given once. <see cref="ProtocolJson.ReadAssignment"/> calls this.
     /// </summary>
     public static void Validate(this WorkerAssignment assignment)
@@ -173,8 +173,7 @@ public static class WireConversions
             result.ModuleSha256);
     }
 
-    /// <summary>Validates <paramref name="wire"/> and rebuilds the result. <see cref="WorkerResult.PeakRssBytes"/> is not in
-    /// <see cref="ResourceUsage"/>; read it from <paramref name="wire"/>.</summary>
+    /// <summary>Validates <paramref name="wire"/> and rebuilds the result.</summary>
     /// <exception cref="ProtocolException">An unknown name, a member set for the wrong outcome or missing for its own
     /// (exit code for exited, trap for trapped, stage for setup_failed), a negative or non-finite measure.</exception>
     public static RunResult ToRunResult(this WorkerResult wire)
@@ -192,9 +191,10 @@ public static class WireConversions
             FromMilliseconds(wire.CpuMs, "cpu_ms"),
             wire.FuelConsumed,
             NotNegative(wire.PeakMemoryBytes, "peak_memory_bytes"),
-            wire.LimitsHit.Select(ParseLimitKind).ToList());
-        // When ResourceUsage gains PeakRssBytes, set it above from wire.PeakRssBytes; it is validated here already.
-        NotNegative(wire.PeakRssBytes, "peak_rss_bytes");
+            wire.LimitsHit.Select(ParseLimitKind).ToList())
+        {
+            PeakRssBytes = NotNegative(wire.PeakRssBytes, "peak_rss_bytes"),
+        };
         return new RunResult(new RunOutcome(kind, wire.GuestExitCode, wire.Trap, wire.Message, stage), usage, wire.ModuleSha256);
     }
 
@@ -234,11 +234,11 @@ public static class WireConversions
     private static TimeSpan FromMilliseconds(double ms, string field)
     {
         if (!double.IsFinite(ms) || ms < 0)
-            throw Invalid($"{field} {ms} is not a finite, non-negative number of milliseconds");
+            throw Invalid($"{field} {ms.ToString(CultureInfo.InvariantCulture)} is not a finite, non-negative number of milliseconds");
         var ticks = Math.Round(ms * TimeSpan.TicksPerMillisecond);
         // (double)long.MaxValue rounds up to 2^63, which no long holds: refuse it and everything above.
         if (ticks >= long.MaxValue)
-            throw Invalid($"{field} {ms} is longer than the longest duration .NET can hold");
+            throw Invalid($"{field} {ms.ToString(CultureInfo.InvariantCulture)} is longer than the longest duration .NET can hold");
         return TimeSpan.FromTicks((long)ticks);
     }
 
@@ -254,10 +254,12 @@ public static class WireConversions
         if (value.Contains('\0')) throw Invalid($"{field} contains a NUL byte");
     }
 
+    /// <summary>64 lowercase hex digits, or empty: the parent may not know it yet when the module is not precompiled.</summary>
     private static void RequireSha256(string value, string field)
     {
+        if (value.Length == 0) return;
         if (value.Length != 64 || !value.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
-            throw Invalid($"{field} '{value}' is not 64 lowercase hex digits");
+            throw Invalid($"{field} '{value}' is neither empty nor 64 lowercase hex digits");
     }
 
     private static void RequireForKind(bool present, bool belongs, string field, string outcome)

@@ -26,5 +26,8 @@ public sealed record WorkerJob(
 }
 
 /// <summary>The guest's stdio as the parent sees it. The launcher writes output as it arrives and never closes these.</summary>
-/// <param name="Stdin">What the guest reads on fd 0, pumped to the worker as it reads; null for end of file at once.</param>
+/// <param name="Stdin">
+/// What the guest reads on fd 0, pumped to the worker by a thread of its own; null for end of file at once. A read cannot
+/// be interrupted, so that thread may still wait on this stream after the run has ended, until the stream ends or closes.
+/// </param>
 public sealed record WorkerIo(Stream? Stdin, Stream Stdout, Stream Stderr);

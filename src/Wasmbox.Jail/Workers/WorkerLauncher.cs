@@ -187,9 +187,7 @@ public static class WorkerLauncher
                     switch (frame.Type)
                     {
                         case FrameType.Hello when !helloSeen:
-                            var hello = ProtocolJson.Deserialize<WorkerHello>(frame.Payload.Span);
-                            if (hello.Protocol != Frames.ProtocolVersion)
-                                throw new ProtocolException($"protocol: the worker speaks version {hello.Protocol}, wasmbox {Frames.ProtocolVersion}; rebuild both (./wasmbox.sh)");
+                            ProtocolJson.ReadHello(frame.Payload.Span); // checks the version
                             helloSeen = true;
                             _writer.WriteJson(FrameType.Assign, assignment);
                             StartStdinPump();

@@ -18,6 +18,10 @@ public readonly record struct EngineSettings(bool Fuel, bool Epoch)
         typeof(Wasmtime.Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(Wasmtime.Engine).Assembly.GetName().Version?.ToString() ?? "unknown";
 
+    /// <summary>What a policy needs compiled in: fuel for <c>--fuel</c>, epoch checks for <c>--timeout</c> and <c>--cpu-time</c>.</summary>
+    public static EngineSettings For(Core.Policy.SandboxPolicy policy) =>
+        new(Fuel: policy.Limits.Fuel is not null, Epoch: policy.Limits.Timeout is not null || policy.Limits.CpuTime is not null);
+
     /// <summary>Everything that changes a compiled artifact; part of the module cache key.</summary>
     public string Fingerprint =>
         $"wasmtime={WasmtimeVersion};arch={System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture};fuel={Fuel};epoch={Epoch};rewrite={RewriteVersion}";

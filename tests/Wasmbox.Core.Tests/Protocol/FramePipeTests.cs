@@ -34,17 +34,28 @@ public class FramePipeTests
         }
     }
 
+    /// <summary>Writes from several threads at once; rethrows the first failure of any of them after all have stopped.</summary>
     private static void WriteFromThreads(FrameWriter writer, int threads, int perThread)
     {
         using var go = new Barrier(threads);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
         {
-            go.SignalAndWait(Token);
-            for (var seq = 0; seq < perThread; seq++)
-                writer.Write(t % 2 == 0 ? FrameType.Stdout : FrameType.Stderr, Payload(t, seq));
+            try
+            {
+                go.SignalAndWait(Token);
+                for (var seq = 0; seq < perThread; seq++)
+                    writer.Write(t % 2 == 0 ? FrameType.Stdout : FrameType.Stderr, Payload(t, seq));
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
         })).ToList();
         workers.ForEach(w => w.Start());
-        workers.ForEach(w => w.Join());
+        workers.ForEach(w => Assert.True(w.Join(TimeSpan.FromSeconds(60)), "a writer thread is stuck"));
+        if (failures.TryDequeue(out var first))
+            throw new Xunit.Sdk.XunitException($"a writer thread failed: {first}");
     }
 
     private static List<(FrameType, byte[])> ReadAll(Stream stream)
@@ -73,12 +84,23 @@ public class FramePipeTests
         const int threads = 4, perThread = 500;
         using var server = new AnonymousPipeServerStream(PipeDirection.Out);
         using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
-        var reading = Task.Run(() => ReadAll(client), Token);
+        var reading = Task.Run(() =>
+        {
+            // If the reader fails, close its end so the writers get EPIPE instead of blocking on a full pipe.
+            try { return ReadAll(client); }
+            catch { client.Dispose(); throw; }
+        }, Token);
 
-        WriteFromThreads(new FrameWriter(server), threads, perThread);
-        server.Dispose();
+        try
+        {
+            WriteFromThreads(new FrameWriter(server), threads, perThread);
+        }
+        finally
+        {
+            server.Dispose();
+        }
 
-        AssertEveryFrameWholeAndInOrder(await reading, threads, perThread);
+        AssertEveryFrameWholeAndInOrder(await reading.WaitAsync(TimeSpan.FromSeconds(60), Token), threads, perThread);
     }
 
     [Fact]

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace Wasmbox.Cli.Tests;
+
+/// <summary>
+/// The NativeAOT build that users run (<c>./wasmbox.sh</c> publishes it into <c>.build/wasmbox/</c>; <c>test.sh</c> builds
+/// it before the tests). The Wasmtime package is not trim-annotated, so only running it proves it works under AOT.
+/// </summary>
+public class AotSmokeTests
+{
+    private static readonly string Published = Path.Combine(Guests.RepoRoot, ".build", "wasmbox", "wasmbox");
+
+    private static (int Exit, string Stdout, string Stderr) RunPublished(params string[] args)
+    {
+        if (!File.Exists(Published) || !File.Exists(Published + "-worker"))
+            Assert.Skip($"no NativeAOT build at {Published}; run ./wasmbox.sh once (./test.sh does it first)");
+        var start = new ProcessStartInfo(Published)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Guests.RepoRoot,
+        };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["XDG_CACHE_HOME"] = Path.Combine(Path.GetTempPath(), $"wasmbox-aot-tests-{Environment.ProcessId}");
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "the AOT build hung");
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("process")]
+    [InlineData("jail")]
+    public void Aot_Hello_RunsInEveryTier(string tier)
+    {
+        if (tier == "jail" && !File.Exists("/usr/bin/bwrap")) Assert.Skip("the jail tier needs bubblewrap (apt-get install -y bubblewrap)");
+        var (exit, stdout, stderr) = RunPublished("run", "--isolation", tier, "examples/hello.wasm");
+        Assert.True(exit == 0, $"exit {exit}: {stderr}");
+        Assert.Equal("hello from wasmbox\n", stdout);
+    }
+
+    [Fact]
+    public void Aot_EveryOutcomeThroughTheWorker_HasItsStatus()
+    {
+        if (!File.Exists("/usr/bin/bwrap")) Assert.Skip("the jail tier needs bubblewrap (apt-get install -y bubblewrap)");
+        Assert.Equal(124, RunPublished("run", "--timeout", "200ms", "tests/guests/wat/loop.wat").Exit);
+        Assert.Equal(134, RunPublished("run", "tests/guests/wat/unreachable.wat").Exit);
+        Assert.Equal(137, RunPublished("run", "--max-memory", "1MiB", "tests/guests/wat/big_initial_memory.wat").Exit);
+        Assert.Equal(42, RunPublished("run", "tests/guests/c/exit_code.wasm", "42").Exit);
+        Assert.Equal(125, RunPublished("run", "tests/guests/wat/unknown_import.wat").Exit);
+    }
+
+    [Fact]
+    public void Aot_Doctor_NamesEveryLayer()
+    {
+        var (exit, stdout, _) = RunPublished("doctor");
+        Assert.Equal(0, exit);
+        foreach (var layer in new[] { "bubblewrap", "seccomp", "cgroups" }) Assert.Contains(layer, stdout);
+    }
+}
