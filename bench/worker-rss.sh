@@ -13,6 +13,8 @@
 #            open: the guest blocks in fd_read with its module loaded and instantiated. Read the jailed
 #            wasmbox-worker's VmRSS/VmHWM (found as a descendant of that wasmbox) after DELAY_MS + 300 ms, then close
 #            the pipe. Also the parent wasmbox's VmRSS at that moment.
+#   report     `wasmbox run --report FILE` of tests/guests/c/hello.wasm in each worker tier (jail, the default, and
+#            process): the report's peak_rss_bytes (the worker's own getrusage ru_maxrss), REPEAT runs, median.
 #
 # Environment (all optional):
 #   REPEAT=5  DELAY_MS=200  JIT=1  SKIP_BUILD=1 (reuse bench/.out/)  OUT=DIR (default bench/.out/results/rss-<UTC time>)
@@ -92,10 +94,29 @@ running() {
   done
 }
 
+report() { # report LABEL TIER-FLAGS...: peak_rss_bytes of `wasmbox run --report` of hello.wasm
+  local label="$1"; shift
+  local cache=/tmp/wbx-bench-cache i rep="$OUT/report.json"
+  "$out/aot/wasmbox" compile --cache-dir "$cache" tests/guests/c/hello.wasm >/dev/null
+  for ((i = 1; i <= REPEAT; i++)); do
+    rm -f "$rep"
+    "$out/aot/wasmbox" run --cache-dir "$cache" "$@" --report "$rep" tests/guests/c/hello.wasm >/dev/null 9>&-
+    local peak
+    peak="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      if (!("peak_rss_bytes" in r)) { console.error("the report has no peak_rss_bytes field"); process.exit(3); }
+      console.log(r.peak_rss_bytes == null ? "" : Math.round(r.peak_rss_bytes / 1024));' "$rep")" \
+      || { echo "$me: the report of $label has no peak_rss_bytes field; see $rep" >&2; exit 1; }
+    printf '%s\t%d\t\t%s\t\t\t\t\n' "$label" "$i" "$peak" >> "$OUT/rss.tsv"
+  done
+  rm -f "$rep"
+}
+
 echo "loadavg before: $(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/machine.txt"
 idle "idle worker (AOT)" "$out/aot/wasmbox-worker"
 [[ "$JIT" != 1 ]] || idle "idle worker (JIT)" dotnet "$out/jit/wasmbox-worker.dll"
 running
+report "report peak_rss_bytes, hello.wasm, jail (default)"
+report "report peak_rss_bytes, hello.wasm, --isolation process" --isolation process
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
 node --input-type=module - "$OUT" <<'JS' | tee "$OUT/summary.md"
@@ -108,9 +129,13 @@ const med = (xs) => { const t = xs.filter((x) => x !== '').map(Number).sort((a, 
   const n = t.length; return n % 2 ? t[(n - 1) / 2] : (t[n / 2 - 1] + t[n / 2]) / 2; };
 const mb = (k) => (k == null ? '' : `${(k / 1024).toFixed(1)} MiB`);
 console.log(readFileSync(`${dir}/machine.txt`, 'utf8').trim().split('\n').map((l) => `    ${l}`).join('\n') + '\n');
-console.log('| process | samples | VmRSS median | min–max | VmHWM median | RssAnon | RssFile | parent wasmbox VmRSS | target | verdict |');
+console.log('| process | samples | VmRSS median | min–max | VmHWM (peak) median | RssAnon | RssFile | parent wasmbox VmRSS | target | verdict |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
 for (const [name, ls] of Object.entries(groups)) {
+  if (ls[0][2] === '') {  // report rows: only the peak (VmHWM column)
+    console.log(`| ${name} | ${ls.length} | | | ${mb(med(ls.map((l) => l[3])))} | | | | | |`);
+    continue;
+  }
   const rss = ls.map((l) => Number(l[2]));
   const m = med(rss);
   const target = name === 'idle worker (AOT)' ? '≤ 20 MB' : '';
