@@ -14,13 +14,15 @@
 #          targets: #2 --timeout ≤ 1.2× the same tier without it; the jail should cost only start-up
 #   epoch  (diagnostic, not in the default ROWS) what --timeout costs in a plain embedding: plainembed with epoch checks
 #          compiled in, and with a 5 ms ticker as wasmbox does
+#   tiers  (diagnostic, not in the default ROWS) cpu.wasm with no limits in each tier (none, process, jail): what a long
+#          run pays for the worker process and for the jail beyond their start-up
 #
 # Environment (all optional):
 #   RUNS=30          hyperfine --runs per command per pass    WARMUP=3     hyperfine --warmup per command per pass
 #   PASSES=1         run each row this many times, rotating the order of the contenders, and pool the runs (on a noisy
 #                    machine PASSES=3 RUNS=10 spreads bursts of load over all contenders instead of hitting one)
 #   ROUNDS=350       argument of cpu.wasm (450 is its default)
-#   ROWS="hello cpu" which rows to run (add epoch for the diagnostic row)
+#   ROWS="hello cpu" which rows to run (add epoch and tiers for the diagnostic rows)
 #   FUEL=...         the --fuel budget of the informational fuel run (default 10^15, far more than cpu.wasm uses)
 #   JIT=1            also run the JIT builds in the hello row (JIT=0: AOT only, and bench/build.sh skips the JIT publish)
 #   QUIET_LOAD=1.0   before each pass, wait (at most QUIET_WAIT=900 s) until the 1-minute load average is below this;
@@ -108,7 +110,7 @@ if [[ "$JIT" == 1 ]]; then
   check "hello from wasmbox" "$wasmbox_jit" run --cache-dir "$wbx_cache" --isolation none "$hello"
   check "hello from wasmbox" "$plain_jit" --cache-dir "$plain_cache" "$hello"
 fi
-if row cpu || row epoch; then
+if row cpu || row epoch || row tiers; then
   cpu_expected="$("$native/cpu" "$ROUNDS")"
   for tier in "--isolation none" ""; do
     # shellcheck disable=SC2086
@@ -152,6 +154,12 @@ row cpu && hf cpu \
   "plainembed"                       "$plain --cache-dir $plain_cache $cpu $ROUNDS" \
   "node wasi"                        "$node_run $cpu $ROUNDS" \
   "native"                           "$native/cpu $ROUNDS"
+
+# --- row tiers (diagnostic): cpu.wasm in each tier, no limits: what a long run pays for the worker and the jail ------
+row tiers && hf tiers \
+  "wasmbox run (none)"    "$wasmbox run --cache-dir $wbx_cache --isolation none $cpu $ROUNDS" \
+  "wasmbox run (process)" "$wasmbox run --cache-dir $wbx_cache --isolation process $cpu $ROUNDS" \
+  "wasmbox run (jail)"    "$wasmbox run --cache-dir $wbx_cache $cpu $ROUNDS"
 
 # --- row epoch (diagnostic): what --timeout costs in a plain embedding ----------------------------------------------
 # plainembed --epoch: epoch checks compiled in, deadline never reached, no ticker (the checks alone).

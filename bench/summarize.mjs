@@ -110,6 +110,19 @@ if (cpu) {
     console.log(`Difference of medians: jail − none = ${ms(d)} ms${h}.\n`);
   }
 }
+const tiers = load('tiers');
+if (tiers) {
+  table('diagnostic: cpu.wasm in each tier, no limits', tiers, [
+    ['wasmbox run (process)', 'wasmbox run (none)'],
+    ['wasmbox run (jail)', 'wasmbox run (none)'],
+    ['wasmbox run (jail)', 'wasmbox run (process)'],
+  ]);
+  const r = tiers.results;
+  if (r['wasmbox run (jail)'] && r['wasmbox run (none)'] && r['wasmbox run (process)']) {
+    console.log(`Difference of medians: process − none = ${ms(r['wasmbox run (process)'].median - r['wasmbox run (none)'].median)} ms, ` +
+      `jail − process = ${ms(r['wasmbox run (jail)'].median - r['wasmbox run (process)'].median)} ms.\n`);
+  }
+}
 const epoch = load('epoch');
 if (epoch) {
   table('diagnostic: cost of epoch interruption in a plain embedding (cpu.wasm)', epoch, [
