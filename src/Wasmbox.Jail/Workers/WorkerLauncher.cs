@@ -282,13 +282,20 @@ public static class WorkerLauncher
         private void CollectStderr()
         {
             var buffer = new char[4096];
-            int n;
-            while ((n = process.StandardError.Read(buffer)) > 0)
+            try
             {
-                lock (_stderr)
+                int n;
+                while ((n = process.StandardError.Read(buffer)) > 0)
                 {
-                    if (_stderr.Length < 16 * 1024) _stderr.Append(buffer, 0, n);
+                    lock (_stderr)
+                    {
+                        if (_stderr.Length < 16 * 1024) _stderr.Append(buffer, 0, n);
+                    }
                 }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // The run is over and the pipe went with the process; nothing on a background thread may bring down its host.
             }
         }
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 using Wasmbox.Jail.Interop;
+using Wasmbox.Jail.Workers;
 
 namespace Wasmbox.Jail.Tests.Workers;
 
@@ -49,6 +50,32 @@ public class WorkerHygieneTests
         Assert.Contains("GREETING=hi", run.Stdout);
         Assert.NotNull(run.Result.Usage);
         Assert.True(run.Result.Usage.PeakRssBytes > 0, "the worker reported no peak RSS");
+    }
+
+    [Fact]
+    public void Jail_ReaderOfStdoutGoesAway_GuestIsStoppedNotLeftRunning()
+    {
+        // `wasmbox run flood.wasm | head -c 20`: once our stdout breaks, a guest that would write for minutes is stopped.
+        WorkerRuns.RequireJail();
+        var job = WorkerRuns.Job(Guests.C("output_flood"), SandboxPolicy.DenyAll, "100000000", "64");
+        var result = WorkerLauncher.Run(job, IsolationTier.Jail, new WorkerIo(null, new BreaksAfter(4096), new MemoryStream()));
+
+        Assert.Equal(OutcomeKind.Killed, result.Outcome.Kind);
+        Assert.Contains("stdout went away", result.Outcome.Message);
+        Assert.Equal(137, result.Outcome.ExitStatus);
+        Assert.Empty(WorkerRuns.LiveWorkers());
+    }
+
+    /// <summary>A stdout whose reader went away after <paramref name="limit"/> bytes: then every write is EPIPE.</summary>
+    private sealed class BreaksAfter(int limit) : MemoryStream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (Length + count > limit) throw new IOException("Broken pipe");
+            base.Write(buffer, offset, count);
+        }
     }
 
     [Fact]
