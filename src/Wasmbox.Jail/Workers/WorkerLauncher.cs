@@ -194,7 +194,7 @@ public static class WorkerLauncher
                             break;
                         case FrameType.Started:
                             startup.Change(Timeout.Infinite, Timeout.Infinite);
-                            if (GuestTimeLimit() is { } limit)
+                            if (job.Policy.Limits.Timeout is { } limit)
                                 deadline = new Timer(_ => Kill(KillReason.Deadline), null, limit + KillGrace, Timeout.InfiniteTimeSpan);
                             break;
                         case FrameType.Stdout:
@@ -235,13 +235,6 @@ public static class WorkerLauncher
             if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed)
                 return FromWorker(result, moduleInWorker);
             return Explain(wall, helloSeen, fatal, moduleInWorker);
-        }
-
-        private TimeSpan? GuestTimeLimit()
-        {
-            var limits = job.Policy.Limits;
-            // CPU time passes no faster than wall time on one core, but a worker can use several cores; the rlimit covers that.
-            return limits.Timeout;
         }
 
         private void Relay(Stream target, ReadOnlySpan<byte> bytes, bool isStdout)

@@ -24,8 +24,6 @@ internal static partial class ThreadCpuClock
 
     public static TimeSpan Process() => Read(ClockProcessCpuTimeId);
 
-    public static TimeSpan Read(CpuScope scope) => scope == CpuScope.Process ? Process() : Now();
-
     private static TimeSpan Read(int clock)
     {
         if (!OperatingSystem.IsLinux() || ClockGetTime(clock, out var ts) != 0)
