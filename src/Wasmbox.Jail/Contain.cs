@@ -62,43 +62,69 @@ public static class Contain
     public static Plan Prepare(WorkerJob job, WorkerBinary worker, string bubblewrap, string name)
     {
         var limits = job.Policy.Limits;
+        var moduleInJail = $"{JailLayout.ModuleDir}/module{(job.Precompiled ? ".cwasm" : Path.GetExtension(job.ModuleFile))}";
+        var plan = Prepare(new Confinement(job.ModuleFile, moduleInJail, job.Policy.Dirs, CgroupLimits.ForRun(limits),
+            ProcessRlimits.ForRun(limits, RuntimeOpenFiles, FileSizeFloor), worker.JailCommand, Jailed: true,
+            CpusRequired: limits.Cpus is not null), worker, bubblewrap, name);
+        return new Plan
+        {
+            Argv = plan.Argv,
+            Inherited = plan.Inherited,
+            PolicyInJail = job.Policy with { Dirs = job.Policy.Dirs.Select((d, i) => d with { HostPath = JailLayout.Grant(i) }).ToList() },
+            ModuleInJail = moduleInJail,
+            Cgroup = plan.Cgroup,
+            Seccomp = plan.Seccomp,
+        };
+    }
 
-        SafeFileHandle? seccomp = WorkerSeccompFilter.Export();
+    /// <summary>
+    /// What one worker process is confined by, whatever it is for (a run, a compile step).
+    /// </summary>
+    /// <param name="Module">Host path of the file the worker reads, bound read-only at <paramref name="ModuleInJail"/>.</param>
+    /// <param name="Command">The worker's argv (inside the jail when <paramref name="Jailed"/>, else on the host).</param>
+    /// <param name="Jailed">Bubblewrap and seccomp around the worker; false gives only the cgroup and the rlimits.</param>
+    /// <param name="CpusRequired">Fail when no cgroup can enforce <see cref="CgroupLimits.Cpus"/>.</param>
+    internal sealed record Confinement(
+        string Module, string ModuleInJail, IReadOnlyList<DirGrant> Grants, CgroupLimits Cgroup, ProcessRlimits Rlimits,
+        IReadOnlyList<string> Command, bool Jailed, bool CpusRequired = false);
+
+    /// <summary>The general form: the steps in order for any <see cref="Confinement"/>; <c>PolicyInJail</c> is left to the caller.</summary>
+    internal static Plan Prepare(Confinement what, WorkerBinary worker, string bubblewrap, string name)
+    {
+        SafeFileHandle? seccomp = what.Jailed ? WorkerSeccompFilter.Export() : null;
         WorkerCgroup? cgroup = null;
         try
         {
-            cgroup = WorkerCgroup.Create(name, new CgroupLimits(
-                MemoryBytes: limits.MaxMemoryBytes is { } cap ? cap + CgroupLimits.RuntimeHeadroomBytes : null,
-                Pids: CgroupLimits.DefaultPids,
-                Cpus: limits.Cpus));
-            if (cgroup is null && limits.Cpus is not null)
+            cgroup = WorkerCgroup.Create(name, what.Cgroup);
+            if (cgroup is null && what.CpusRequired)
                 throw new JailSetupException("--cpus needs the cgroup cpu controller, and this host offers no writable cgroup; run wasmbox doctor");
 
-            var script = LaunchScript.Build(cgroup?.ProcsFiles ?? [], new ProcessRlimits(
-                OpenFiles: limits.MaxOpenFiles is { } files ? (ulong)files + RuntimeOpenFiles : ProcessRlimits.DefaultOpenFiles,
-                FileSizeBytes: limits.MaxDiskWriteBytes is { } disk ? Math.Max((ulong)disk, FileSizeFloor) : null,
-                // A backstop only: the worker stops the guest itself at the limit; the kernel kills it a second later.
-                CpuSeconds: limits.CpuTime is { } cpu ? (ulong)Math.Ceiling(cpu.TotalSeconds) + 1 : null));
-
-            var moduleInJail = $"{JailLayout.ModuleDir}/module{(job.Precompiled ? ".cwasm" : Path.GetExtension(job.ModuleFile))}";
-            var spec = new JailSpec(worker.Directory, worker.JailCommand, worker.ExtraReadOnly, job.ModuleFile, moduleInJail,
-                job.Policy.Dirs, (int)seccomp.DangerousGetHandle(), worker.Environment);
-
-            var argv = new List<string> { "/bin/sh", "-c", script, "sh", bubblewrap };
-            argv.AddRange(BubblewrapArgs.Build(spec));
+            var script = LaunchScript.Build(cgroup?.ProcsFiles ?? [], what.Rlimits);
+            var argv = new List<string> { "/bin/sh", "-c", script, "sh" };
+            if (what.Jailed)
+            {
+                var spec = new JailSpec(worker.Directory, what.Command, worker.ExtraReadOnly, what.Module, what.ModuleInJail,
+                    what.Grants, (int)seccomp!.DangerousGetHandle(), worker.Environment);
+                argv.Add(bubblewrap);
+                argv.AddRange(BubblewrapArgs.Build(spec));
+            }
+            else
+            {
+                argv.AddRange(what.Command);
+            }
             return new Plan
             {
                 Argv = argv,
-                Inherited = [seccomp],
-                PolicyInJail = job.Policy with { Dirs = job.Policy.Dirs.Select((d, i) => d with { HostPath = JailLayout.Grant(i) }).ToList() },
-                ModuleInJail = moduleInJail,
+                Inherited = seccomp is null ? [] : [seccomp],
+                PolicyInJail = SandboxPolicy.DenyAll,
+                ModuleInJail = what.Jailed ? what.ModuleInJail : what.Module,
                 Cgroup = cgroup,
                 Seccomp = seccomp,
             };
         }
         catch
         {
-            seccomp.Dispose();
+            seccomp?.Dispose();
             cgroup?.Dispose();
             throw;
         }

@@ -38,6 +38,13 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     /// <summary>Called on the guest's thread just before its <c>_start</c> runs, after loading and instantiating (the worker tells its parent here, which arms its own hard deadline).</summary>
     public Action? BeforeStart { get; init; }
 
+    /// <summary>
+    /// When the sandbox started, as a <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> reading: the wall-clock
+    /// limit counts from here. A worker sets it to its spawn as its parent measured it, so its start-up and a compile
+    /// without cache count, as they do for the parent's own deadline. Null: from just before instantiation.
+    /// </summary>
+    public long? StartedAt { get; init; }
+
     /// <summary>Whose CPU time <c>--cpu-time</c> and the report measure: the guest's thread in-process, the whole worker in a worker.</summary>
     public Native.CpuScope CpuScope { get; init; } = Native.CpuScope.Thread;
 

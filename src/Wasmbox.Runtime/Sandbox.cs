@@ -113,13 +113,17 @@ public static class Sandbox
         using var wasiResources = wasiSession;
 
         var clock = Stopwatch.StartNew();
+        // Time already spent since the sandbox started (a worker's start-up and load), which counts against the limit.
+        var spent = request.StartedAt is { } startedAt ? Stopwatch.GetElapsedTime(startedAt) : TimeSpan.Zero;
+        var wallLeft = limits.Timeout is { } wallLimit ? (wallLimit - spent) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero : (TimeSpan?)null;
         // Armed only now, with the clock that measures the run: a host wait is never cut short before the run's own limit.
-        if (limits.Timeout is { } wallLimit) interrupt!.CancelAfter(wallLimit);
+        if (wallLeft is { } waitLimit) interrupt!.CancelAfter(waitLimit);
         Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
-        var cpuStart = cpuNow();
+        // A worker counts its CPU time from its own start, so its start-up is part of --cpu-time as it is of --timeout.
+        var cpuStart = request.CpuScope == CpuScope.Process ? TimeSpan.Zero : cpuNow();
         var timed = engine.Settings.Epoch;
         using var epochLease = timed ? EpochTicker.Lease(engine.Engine) : null;
-        var deadline = timed ? Deadline.Arm(store, clock, limits.Timeout, limits.CpuTime, cpuNow) : null;
+        var deadline = timed ? Deadline.Arm(store, clock, wallLeft, limits.CpuTime, cpuNow, cpuStart) : null;
 
         Instance? instance = null;
         RunOutcome outcome;
@@ -141,7 +145,7 @@ public static class Sandbox
         {
             outcome = Classify(e, instance is null, request, deadline);
         }
-        var wall = clock.Elapsed;
+        var wall = clock.Elapsed + spent;
         var cpu = cpuNow() - cpuStart;
         // A host wait cut short by the wall-clock limit (sock_accept, sock_recv, poll_oneoff) returns an errno, and the
         // guest may then exit by itself before the next epoch check; it still ran out of time.

@@ -64,6 +64,8 @@ internal static class WorkerLoop
 
     private static WorkerResult RunAssignment(WorkerAssignment assignment, FrameReader reader, FrameWriter writer)
     {
+        // The sandbox started when the parent spawned us; its limits count from there.
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(assignment.SpentMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency);
         var policy = assignment.Policy.ToPolicy(out var stdinFromFrames);
         var pump = ControlPump.Start(reader, stdinFromFrames, message => Environment.Exit(Fatal(writer, message)));
         var stderr = new FrameOutputStream(writer, FrameType.Stderr);
@@ -84,6 +86,7 @@ internal static class WorkerLoop
             Trace = trace,
             CpuScope = CpuScope.Process,
             BeforeStart = () => writer.Write(FrameType.Started, []),
+            StartedAt = startedAt,
         };
         var result = Sandbox.Run(request);
         return result.ToWire(PeakRss.OfThisProcess());

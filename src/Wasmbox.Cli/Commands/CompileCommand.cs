@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Wasmbox.Core.Policy;
-using Wasmbox.Runtime;
 
 namespace Wasmbox.Cli.Commands;
 
@@ -16,7 +15,7 @@ internal sealed class CompileCommand
 
     public CompileCommand()
     {
-        Command = new Command("compile", "Compile a module into the cache, for the limits it will run with (by default: no --fuel, no --timeout).");
+        Command = new Command("compile", "Compile a module into the cache, for the limits it will run with (by default: no --fuel, no --timeout), in a bounded compile worker (jailed where the jail is the default).");
         foreach (var option in _cache.All.Append(_fuel).Append(_timeout)) Command.Options.Add(option);
         Command.Arguments.Add(_module);
         Command.SetAction(Execute);
@@ -36,16 +35,11 @@ internal sealed class CompileCommand
         {
             Limits = new SandboxLimits(null, parsed.GetValue(_fuel) ? 1UL : null, parsed.GetValue(_timeout) ? TimeSpan.FromSeconds(1) : null),
         };
-        try
-        {
-            using var module = Sandbox.Compile(path, policy, cache);
-            var key = Core.Caching.ModuleCache.Key(module.Sha256, Sandbox.EngineFor(policy).Settings.Fingerprint);
-            stdout.WriteLine($"{(module.FromCache ? "cached" : "compiled")} {path} -> {cache.PathFor(key)}");
-            return 0;
-        }
-        catch (SetupException e)
-        {
-            return CliError.Print(stderr, e.Message);
-        }
+        // For the tier a plain `wasmbox run` would choose: its runs look for entries compiled at that tier's site.
+        var tier = WorkerRun.Choose(policy, line => stderr.WriteLine("wasmbox: notice: " + line));
+        var prepared = ModulePreparation.Prepare(path, policy, tier, cache, compileWithoutCache: false);
+        if (prepared.Failure is { } failure) return CliError.Print(stderr, failure.Outcome.Message);
+        stdout.WriteLine($"{(prepared.FromCache ? "cached" : "compiled")} {path} -> {prepared.File}");
+        return 0;
     }
 }

@@ -91,6 +91,18 @@ internal sealed class PolicyOptions
         HelpName = "N",
     };
 
+    public Option<string?> MaxCompileTime { get; } = new("--max-compile-time")
+    {
+        Description = "Wall-clock limit on compiling the module, in a compile worker that is killed at it (default 60s). Compiling is cached and not part of --timeout.",
+        HelpName = "DURATION",
+    };
+
+    public Option<string?> MaxCompileMemory { get; } = new("--max-compile-memory")
+    {
+        Description = "Memory limit of the compile worker (default 2GiB; needs a cgroup: see wasmbox doctor).",
+        HelpName = "SIZE",
+    };
+
     public Option<string[]> Listen { get; } = new("--listen")
     {
         Description = "Preopen a listening TCP socket for the guest (after the directories): its way to be a server. Repeatable.",
@@ -116,7 +128,7 @@ internal sealed class PolicyOptions
     };
 
     public IEnumerable<Option> All =>
-        [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, CpuTime, Cpus, Stdin, MaxOpenFiles, MaxDiskWrite, MaxOutput, Listen, Deterministic, Seed, Isolation, Policy];
+        [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, CpuTime, Cpus, Stdin, MaxOpenFiles, MaxDiskWrite, MaxOutput, MaxCompileTime, MaxCompileMemory, Listen, Deterministic, Seed, Isolation, Policy];
 
     /// <summary>The settings from the policy file (if any) with the flags on top. Throws <see cref="PolicyException"/>.</summary>
     public PolicySettings Read(ParseResult parsed)
@@ -134,6 +146,8 @@ internal sealed class PolicyOptions
             MaxOutput = Text(parsed, MaxOutput, cwd),
             CpuTime = Text(parsed, CpuTime, cwd),
             Cpus = Text(parsed, Cpus, cwd),
+            MaxCompileTime = Text(parsed, MaxCompileTime, cwd),
+            MaxCompileMemory = Text(parsed, MaxCompileMemory, cwd),
             Seed = Text(parsed, Seed, cwd),
             Deterministic = parsed.GetValue(Deterministic) ? new SettingText("true", Deterministic.Name, cwd) : null,
         };

@@ -86,14 +86,30 @@ internal sealed class RunCommand
         }
         stderr.Flush();
         var result = tier == IsolationTier.None
-            ? Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy)
-            {
-                Cache = _cache.Open(parsed),
-                Wasi = wasi,
-                Trace = trace ? new TextTraceSink(stderr) : null,
-            })
+            ? RunInProcess(modulePath, policy, _cache.Open(parsed), wasi, trace ? new TextTraceSink(stderr) : null)
             : WorkerRun.Run(modulePath, GuestArgs, policy, tier, _cache.Open(parsed), trace, tierWasChosen: policy.Isolation is not null, Notice);
         return Finish(parsed, stderr, result);
+    }
+
+    /// <summary>The none tier: the module is compiled by a bounded compile worker (never here), then run in this process.</summary>
+    private RunResult RunInProcess(string modulePath, SandboxPolicy policy, Core.Caching.ModuleCache? cache, IWasiBinding wasi, TextTraceSink? trace)
+    {
+        var prepared = ModulePreparation.Prepare(modulePath, policy, IsolationTier.None, cache, compileWithoutCache: true);
+        if (prepared.Failure is { } failure) return failure;
+        try
+        {
+            return Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy)
+            {
+                PrecompiledArtifact = prepared.File,
+                ModuleSha256 = prepared.Sha256,
+                Wasi = wasi,
+                Trace = trace,
+            });
+        }
+        finally
+        {
+            ModulePreparation.Discard(prepared);
+        }
     }
 
     /// <summary>Says why the guest stopped when it did not exit by itself, writes the report, and returns the exit status.</summary>

@@ -3,19 +3,18 @@ using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 using Wasmbox.Jail.Workers;
 using Wasmbox.Runtime;
-using Wasmbox.Runtime.Engines;
-using Wasmbox.Runtime.Modules;
 using Wasmbox.Runtime.Wasi;
 
 namespace Wasmbox.Cli.Commands;
 
 /// <summary>
-/// <c>wasmbox run</c> in the process and jail tiers: prepares what only the parent may do (fill the module cache, bind
-/// the listening sockets, open the stdin file) and hands the rest to <see cref="WorkerLauncher"/>.
+/// <c>wasmbox run</c> in the process and jail tiers: prepares what only the parent may do (the module's compiled form
+/// through <see cref="ModulePreparation"/>, the listening sockets, the stdin file) and hands the rest to
+/// <see cref="WorkerLauncher"/>.
 /// </summary>
 /// <remarks>
-/// Why the parent compiles: the worker sees the cache entry read-only, so a compromised worker cannot plant native
-/// code that a later run would load. On a cache hit the parent never creates a Wasmtime engine (about 10 ms).
+/// Why the parent fills the cache: the worker sees one verified entry read-only, so a compromised worker cannot plant
+/// native code that a later run would load. The parent itself never compiles: a bounded compile worker does.
 /// </remarks>
 internal static class WorkerRun
 {
@@ -36,25 +35,17 @@ internal static class WorkerRun
         ModuleCache? cache, bool trace, bool tierWasChosen, Action<string> notice)
     {
         // The worker starts in / (and in the jail, the module is a bind mount), so it gets absolute paths only.
-        string moduleFile = Path.GetFullPath(modulePath), sha = "";
-        var precompiled = false;
-        if (cache is not null)
+        var prepared = ModulePreparation.Prepare(modulePath, policy, tier, cache, compileWithoutCache: false);
+        if (prepared.Failure is { Outcome.Stage: SetupStage.Isolation } && tier == IsolationTier.Jail && !tierWasChosen)
         {
-            try
-            {
-                var prepared = ModuleLoader.Prepare(modulePath, EngineSettings.For(policy), cache);
-                (moduleFile, sha, precompiled) = (prepared.ArtifactPath, prepared.Sha256, true);
-            }
-            catch (SetupException e)
-            {
-                return new RunResult(RunOutcome.SetupFailed(e.Stage, e.Message), ResourceUsage.Zero, null);
-            }
+            // The jailed compile step could not start its jail: the same fallback as the run's own (see WorkerLauncher.Run).
+            notice($"the jail could not start ({prepared.Failure.Outcome.Message}); running this sandbox with --isolation process instead");
+            tier = IsolationTier.Process;
+            tierWasChosen = true;
+            prepared = ModulePreparation.Prepare(modulePath, policy, tier, cache, compileWithoutCache: false);
         }
-        else if (!File.Exists(modulePath))
-        {
-            return new RunResult(RunOutcome.SetupFailed(SetupStage.ReadModule,
-                $"cannot read module {modulePath}: {(Directory.Exists(modulePath) ? "it is a directory" : "no such file")}; pass the path of a .wasm file"), ResourceUsage.Zero, null);
-        }
+        if (prepared.Failure is { } failure) return failure;
+        var (moduleFile, sha, precompiled) = (prepared.File, prepared.Sha256, prepared.Precompiled);
 
         List<System.Net.Sockets.Socket> listeners;
         try { listeners = WasmboxWasi.OpenListeners(policy.Listen); }

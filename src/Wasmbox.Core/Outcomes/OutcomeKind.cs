@@ -29,6 +29,10 @@ public enum LimitKind
     MaxDiskWrite,
     MaxOutput,
     CpuTime,
+    /// <summary>Compiling the module took longer than <c>--max-compile-time</c>.</summary>
+    MaxCompileTime,
+    /// <summary>Compiling the module needed more memory than <c>--max-compile-memory</c>.</summary>
+    MaxCompileMemory,
 }
 
 /// <summary>The step of setting up a sandbox that failed; it says whose mistake it was and what to fix.</summary>
@@ -74,6 +78,8 @@ public static class OutcomeNames
         LimitKind.MaxDiskWrite => "max-disk-write",
         LimitKind.MaxOutput => "max-output",
         LimitKind.CpuTime => "cpu-time",
+        LimitKind.MaxCompileTime => "max-compile-time",
+        LimitKind.MaxCompileMemory => "max-compile-memory",
     };
 
     public static string Name(this SetupStage stage) => stage switch

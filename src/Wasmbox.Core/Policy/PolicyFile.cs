@@ -29,7 +29,8 @@ public static class PolicyFile
     /// <summary>Every key a policy file may hold; anything else is refused so a typo never silently drops a limit.</summary>
     public static readonly IReadOnlyList<string> Keys =
         ["dir", "ro-dir", "env", "max-memory", "fuel", "timeout", "stdin", "isolation",
-         "max-open-files", "max-disk-write", "max-output", "listen", "deterministic", "seed", "cpu-time", "cpus"];
+         "max-open-files", "max-disk-write", "max-output", "listen", "deterministic", "seed", "cpu-time", "cpus",
+         "max-compile-time", "max-compile-memory"];
 
     public static PolicySettings Load(string path)
     {
@@ -67,6 +68,8 @@ public static class PolicyFile
                 case "deterministic": settings.Deterministic = new SettingText(Boolean(value, source), source, baseDirectory); break;
                 case "cpu-time": settings.CpuTime = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
                 case "cpus": settings.Cpus = new SettingText(Number(value, source), source, baseDirectory); break;
+                case "max-compile-time": settings.MaxCompileTime = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
+                case "max-compile-memory": settings.MaxCompileMemory = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
                 case "seed": settings.Seed = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
                 default:
                     throw new PolicyException($"{sourceName}: unknown setting '{key}'; the known ones are {string.Join(", ", Keys)}");

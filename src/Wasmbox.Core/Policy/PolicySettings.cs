@@ -29,6 +29,8 @@ public sealed class PolicySettings
     public SettingText? MaxOutput { get; set; }
     public SettingText? CpuTime { get; set; }
     public SettingText? Cpus { get; set; }
+    public SettingText? MaxCompileTime { get; set; }
+    public SettingText? MaxCompileMemory { get; set; }
     public List<SettingText> Listen { get; } = [];
 
     /// <summary><c>--deterministic</c>: "true"/"false" as text, so a flag can override a file either way.</summary>
@@ -52,6 +54,8 @@ public sealed class PolicySettings
             MaxOutput = over.MaxOutput ?? MaxOutput,
             CpuTime = over.CpuTime ?? CpuTime,
             Cpus = over.Cpus ?? Cpus,
+            MaxCompileTime = over.MaxCompileTime ?? MaxCompileTime,
+            MaxCompileMemory = over.MaxCompileMemory ?? MaxCompileMemory,
             Deterministic = over.Deterministic ?? Deterministic,
             Seed = over.Seed ?? Seed,
         };
@@ -88,6 +92,8 @@ public sealed class PolicySettings
                 MaxOutputBytes = MaxOutput is null ? null : Parse(MaxOutput, ByteSize.Parse, _ => null),
                 CpuTime = CpuTime is null ? null : Parse(CpuTime, DurationText.Parse, _ => null),
                 Cpus = Cpus is null ? null : Parse(Cpus, ParseCpus, v => v is >= 0.01 and <= 1024 ? null : "must be between 0.01 and 1024"),
+                MaxCompileTime = MaxCompileTime is null ? null : Parse(MaxCompileTime, DurationText.Parse, v => v >= TimeSpan.FromMilliseconds(100) ? null : "must be at least 100ms"),
+                MaxCompileMemoryBytes = MaxCompileMemory is null ? null : Parse(MaxCompileMemory, ByteSize.Parse, v => v >= 64L << 20 ? null : "must be at least 64MiB (the compile worker's runtime alone needs about 30 MiB)"),
             },
             Stdin = Stdin is null ? defaultStdin : StdinSource.Parse(Stdin.Text, Stdin.BaseDirectory, Stdin.Source),
             Isolation = Isolation is null ? null : IsolationTiers.Parse(Isolation.Text, Isolation.Source),

@@ -54,5 +54,15 @@ public sealed record SandboxLimits(long? MaxMemoryBytes, ulong? Fuel, TimeSpan? 
     /// <summary>CPU quota in cores (0.5 = half of one core), through the cgroup cpu controller. Jail tier only.</summary>
     public double? Cpus { get; init; }
 
+    /// <summary>
+    /// Wall-clock time compiling the module may take, in a compile worker that is killed at the limit; null for
+    /// <see cref="CompileLimits.DefaultTime"/>. Compilation happens once per module and engine configuration (the
+    /// result is cached), outside <see cref="SandboxLimits.Timeout"/>.
+    /// </summary>
+    public TimeSpan? MaxCompileTime { get; init; }
+
+    /// <summary>Memory the compile worker may use (its cgroup's limit); null for <see cref="CompileLimits.DefaultMemoryBytes"/>.</summary>
+    public long? MaxCompileMemoryBytes { get; init; }
+
     public static SandboxLimits None { get; } = new(null, null, null);
 }

@@ -20,6 +20,8 @@ public sealed record WorkerHello(int Protocol, int Pid, string WorkerVersion);
 /// <param name="Policy">The sandbox policy, with host paths as the worker sees them.</param>
 /// <param name="Trace">True for <c>--trace</c>: the worker writes trace lines as <see cref="FrameType.Stderr"/> frames.</param>
 /// <param name="ListenerFds">Inherited descriptors of listening sockets, in <c>--listen</c> order.</param>
+/// <param name="SpentMs">Milliseconds between the worker's spawn and this assignment, as the parent measured them. The
+/// run's time limits count from the spawn, so the worker starts its own deadline this much closer.</param>
 public sealed record WorkerAssignment(
     int Protocol,
     string ModulePath,
@@ -29,7 +31,8 @@ public sealed record WorkerAssignment(
     IReadOnlyList<string> Args,
     WirePolicy Policy,
     bool Trace,
-    IReadOnlyList<int> ListenerFds);
+    IReadOnlyList<int> ListenerFds,
+    long SpentMs);
 
 /// <summary>A <see cref="Policy.SandboxPolicy"/> on the wire (<see cref="WireConversions"/> converts both ways).</summary>
 /// <param name="Dirs">Directory grants, in preopen order.</param>

@@ -139,6 +139,8 @@ public static class WireConversions
             if (assignment.Args[i].Contains('\0'))
                 throw Invalid($"args[{i}] contains a NUL byte");
         assignment.Policy.Validate();
+        if (assignment.SpentMs < 0)
+            throw Invalid($"spent_ms {assignment.SpentMs} is negative");
         for (var i = 0; i < assignment.ListenerFds.Count; i++)
         {
             var fd = assignment.ListenerFds[i];

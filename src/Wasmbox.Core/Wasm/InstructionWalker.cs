@@ -41,11 +41,13 @@ internal static class InstructionWalker
     /// Walks instructions from the reader's position up to and including the <c>end</c> that
     /// closes the expression, and records every <c>memory.grow</c> in <paramref name="growSites"/>.
     /// </summary>
+    /// <returns>The deepest nesting of blocks, loops, ifs and try_tables in the expression (0 for none).</returns>
     /// <exception cref="UnknownOpcodeException">An opcode whose immediates are not known.</exception>
     /// <exception cref="WasmFormatException">The bytes are not a well-formed instruction sequence.</exception>
-    public static void WalkExpression(ref WasmBinaryReader reader, List<MemoryGrowSite> growSites)
+    public static int WalkExpression(ref WasmBinaryReader reader, List<MemoryGrowSite> growSites)
     {
         var depth = 0;
+        var deepest = 0;
         while (true)
         {
             var start = reader.Position;
@@ -64,7 +66,7 @@ internal static class InstructionWalker
                 case 0x0B: // end
                     if (depth == 0)
                     {
-                        return;
+                        return deepest;
                     }
 
                     depth--;
@@ -72,13 +74,13 @@ internal static class InstructionWalker
 
                 case 0x02 or 0x03 or 0x04: // block, loop, if
                     WasmTypeReader.SkipBlockType(ref reader);
-                    depth++;
+                    deepest = Math.Max(deepest, ++depth);
                     break;
 
                 case 0x1F: // try_table blocktype vec(catch)
                     WasmTypeReader.SkipBlockType(ref reader);
                     SkipCatchClauses(ref reader);
-                    depth++;
+                    deepest = Math.Max(deepest, ++depth);
                     break;
 
                 case 0x08: // throw tagidx

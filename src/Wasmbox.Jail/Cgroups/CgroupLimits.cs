@@ -25,6 +25,17 @@ public sealed record CgroupLimits(long? MemoryBytes, int? Pids, double? Cpus)
     /// </summary>
     public const int DefaultPids = 64;
 
+    /// <summary>A run's cgroup: the guest's memory cap plus <see cref="RuntimeHeadroomBytes"/>, <see cref="DefaultPids"/>, its CPU quota.</summary>
+    public static CgroupLimits ForRun(Core.Policy.SandboxLimits limits) =>
+        new(limits.MaxMemoryBytes is { } cap ? cap + RuntimeHeadroomBytes : null, DefaultPids, limits.Cpus);
+
+    /// <summary>
+    /// A compile step's cgroup: the whole compile memory limit (the worker's runtime included), and room for one
+    /// compiler thread per CPU on top of the runtime's own (Wasmtime compiles functions in parallel).
+    /// </summary>
+    public static CgroupLimits ForCompile(Core.Policy.CompileLimits limits) =>
+        new(limits.MemoryBytes, DefaultPids + Environment.ProcessorCount, null);
+
     /// <summary>The CFS period the CPU quota is expressed in, in microseconds (the kernel's own default).</summary>
     public const long CpuPeriodMicroseconds = 100_000;
 

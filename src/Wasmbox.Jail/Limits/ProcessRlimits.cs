@@ -14,6 +14,25 @@ public sealed record ProcessRlimits(ulong? OpenFiles, ulong? FileSizeBytes, ulon
     /// <summary>Only RLIMIT_CORE = 0.</summary>
     public static readonly ProcessRlimits None = new(null, null, null);
 
+    /// <summary>
+    /// A run's rlimits: descriptors for the guest's quota plus <paramref name="runtimeOpenFiles"/> for the runtime, a
+    /// per-file size backstop of max(quota, <paramref name="fileSizeFloor"/>), and a CPU backstop one second past
+    /// <c>--cpu-time</c> (the worker stops the guest itself at the limit).
+    /// </summary>
+    public static ProcessRlimits ForRun(Core.Policy.SandboxLimits limits, ulong runtimeOpenFiles, ulong fileSizeFloor) => new(
+        OpenFiles: limits.MaxOpenFiles is { } files ? (ulong)files + runtimeOpenFiles : DefaultOpenFiles,
+        FileSizeBytes: limits.MaxDiskWriteBytes is { } disk ? Math.Max((ulong)disk, fileSizeFloor) : null,
+        CpuSeconds: limits.CpuTime is { } cpu ? (ulong)Math.Ceiling(cpu.TotalSeconds) + 1 : null);
+
+    /// <summary>
+    /// A compile step's rlimits: the default descriptors, and a CPU backstop of the wall-clock limit times the CPUs
+    /// (the parent kills the step at the wall-clock limit; this holds if the parent cannot).
+    /// </summary>
+    public static ProcessRlimits ForCompile(Core.Policy.CompileLimits limits) => new(
+        OpenFiles: DefaultOpenFiles,
+        FileSizeBytes: null,
+        CpuSeconds: (ulong)Math.Ceiling(limits.Time.TotalSeconds * Environment.ProcessorCount) + 1);
+
     /// <summary>Below this the .NET runtime cannot start (20 gave "Failed to load JIT compiler"; 64 was fine).</summary>
     public const ulong MinimumOpenFiles = 64;
 

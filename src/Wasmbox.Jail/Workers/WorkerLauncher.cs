@@ -15,8 +15,8 @@ namespace Wasmbox.Jail.Workers;
 /// <para>Overview. The worker says hello, gets its assignment, and from then on sends the guest's output as frames,
 /// which are written to <see cref="WorkerIo"/> as they arrive, and finally its result. Stdin flows the other way on a
 /// thread of its own. The worker enforces the policy's limits itself (epoch deadline, CPU clock, store limits); the
-/// parent holds the backstops: a hard deadline armed when the guest starts (timeout + <see cref="KillGrace"/>), the
-/// cgroup's memory limit, and a start-up deadline.</para>
+/// parent holds the backstops: a hard deadline armed when the worker is spawned (timeout + <see cref="KillGrace"/>), the
+/// cgroup's memory limit, and a start-up deadline that ends when the worker says hello.</para>
 /// <para>When no result arrives, the ending is worked out from what the parent knows, in this order: its own kill
 /// (deadline or start-up), the cgroup's OOM kills, the CPU-time rlimit's signal, a worker that never said hello
 /// (bubblewrap or the launch script failed: their message is on the worker's stderr), a fatal protocol error, and
@@ -27,10 +27,10 @@ public static class WorkerLauncher
     /// <summary>How long after the guest's own time limit the parent kills the worker, if the worker has not stopped it itself.</summary>
     public static readonly TimeSpan KillGrace = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>How long a worker may take to say hello and start its guest (bubblewrap, runtime start, module load, instantiate).</summary>
+    /// <summary>How long a worker may take to say hello (bubblewrap, the launch script, the runtime's start).</summary>
     public static readonly TimeSpan StartupLimit = TimeSpan.FromSeconds(30);
 
-    private const string Bubblewrap = "/usr/bin/bwrap";
+    internal const string Bubblewrap = "/usr/bin/bwrap";
     private const int SigXcpu = 24;
 
     /// <summary>True when this host has what the jail tier needs installed (bubblewrap and libseccomp); doctor tests that it works.</summary>
@@ -82,7 +82,7 @@ public static class WorkerLauncher
         var session = new Session(process, plan, job, io);
         var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
-            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList());
+            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), SpentMs: 0);
         var result = session.Converse(wire, module);
         jailDidNotStart = plan is not null && session.JailDidNotStart;
         return result;
@@ -114,7 +114,7 @@ public static class WorkerLauncher
     }
 
     /// <summary>Starts the worker with <paramref name="inherited"/> open in it and nothing else beyond stdio.</summary>
-    private static Process Spawn(IReadOnlyList<string> argv, IReadOnlyList<SafeHandle> inherited, IReadOnlyList<KeyValuePair<string, string>> env)
+    internal static Process Spawn(IReadOnlyList<string> argv, IReadOnlyList<SafeHandle> inherited, IReadOnlyList<KeyValuePair<string, string>> env)
     {
         var start = new ProcessStartInfo(argv[0])
         {
@@ -164,6 +164,7 @@ public static class WorkerLauncher
         private readonly StringBuilder _stderr = new();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private int _killReason;
+        private long _killedAtTicks;
         private string? _protocolError;
 
         private KillReason Killed => (KillReason)Volatile.Read(ref _killReason);
@@ -176,7 +177,11 @@ public static class WorkerLauncher
             var stderrReader = new Thread(CollectStderr) { IsBackground = true, Name = "wasmbox-worker-stderr" };
             stderrReader.Start();
             using var startup = new Timer(_ => Kill(KillReason.Startup), null, StartupLimit, Timeout.InfiniteTimeSpan);
-            Timer? deadline = null;
+            // Armed at the spawn, not when the guest starts: a start function (or a _start prologue) that blocks in a host
+            // call before the worker reports Started must not stretch --timeout into the start-up limit.
+            using var deadline = job.Policy.Limits.Timeout is { } limit
+                ? new Timer(_ => Kill(KillReason.Deadline), null, limit + KillGrace, Timeout.InfiniteTimeSpan)
+                : null;
             WorkerResult? result = null;
             string? fatal = null;
             var helloSeen = false;
@@ -189,13 +194,12 @@ public static class WorkerLauncher
                         case FrameType.Hello when !helloSeen:
                             ProtocolJson.ReadHello(frame.Payload.Span); // checks the version
                             helloSeen = true;
-                            _writer.WriteJson(FrameType.Assign, assignment);
+                            // The worker and its jail are up; from here on only the run's own limits apply.
+                            startup.Change(Timeout.Infinite, Timeout.Infinite);
+                            _writer.WriteJson(FrameType.Assign, assignment with { SpentMs = (long)_clock.Elapsed.TotalMilliseconds });
                             StartStdinPump();
                             break;
                         case FrameType.Started:
-                            startup.Change(Timeout.Infinite, Timeout.Infinite);
-                            if (job.Policy.Limits.Timeout is { } limit)
-                                deadline = new Timer(_ => Kill(KillReason.Deadline), null, limit + KillGrace, Timeout.InfiniteTimeSpan);
                             break;
                         case FrameType.Stdout:
                             Relay(io.Stdout, frame.Payload.Span, isStdout: true);
@@ -226,12 +230,13 @@ public static class WorkerLauncher
             }
             finally
             {
-                deadline?.Dispose();
+                deadline?.Change(Timeout.Infinite, Timeout.Infinite);
             }
 
             process.WaitForExit();
             stderrReader.Join(TimeSpan.FromSeconds(2));
-            var wall = _clock.Elapsed;
+            var killedAt = Volatile.Read(ref _killedAtTicks);
+            var wall = killedAt > 0 ? TimeSpan.FromTicks(killedAt) : _clock.Elapsed;
             if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed)
                 return FromWorker(result, moduleInWorker);
             return Explain(wall, helloSeen, fatal, moduleInWorker);
@@ -295,6 +300,8 @@ public static class WorkerLauncher
         private void Kill(KillReason reason)
         {
             if (Interlocked.CompareExchange(ref _killReason, (int)reason, (int)KillReason.None) != (int)KillReason.None) return;
+            // The sandbox stopped running here; reaping it afterwards is bookkeeping, not the guest's time.
+            Volatile.Write(ref _killedAtTicks, _clock.Elapsed.Ticks);
             try
             {
                 if (plan?.Cgroup is { } cgroup) cgroup.Kill();
@@ -334,7 +341,7 @@ public static class WorkerLauncher
                         Message = $"stopped by the wall-clock limit of {Core.Units.DurationText.Format(limits.Timeout!.Value)} (the worker was killed)",
                     }, usage(LimitKind.Timeout), sha);
                 case KillReason.Startup:
-                    return Setup($"the worker did not start its guest within {Core.Units.DurationText.Format(StartupLimit)}{Suffix(detail)}; run wasmbox doctor");
+                    return Setup($"the worker did not start within {Core.Units.DurationText.Format(StartupLimit)}{Suffix(detail)}; run wasmbox doctor");
                 case KillReason.StdoutClosed:
                     return new RunResult(RunOutcome.Killed("stopped because the reader of its stdout went away"), usage(null), sha);
                 case KillReason.ProtocolError:

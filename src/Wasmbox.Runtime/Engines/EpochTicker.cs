@@ -92,13 +92,13 @@ internal sealed class Deadline
     private readonly Func<TimeSpan> _cpuNow;
     private readonly TimeSpan _cpuStart;
 
-    private Deadline(Stopwatch clock, TimeSpan? wall, TimeSpan? cpu, Func<TimeSpan> cpuNow)
+    private Deadline(Stopwatch clock, TimeSpan? wall, TimeSpan? cpu, Func<TimeSpan> cpuNow, TimeSpan cpuStart)
     {
         _clock = clock;
         _wall = wall;
         _cpu = cpu;
         _cpuNow = cpuNow;
-        _cpuStart = cpuNow();
+        _cpuStart = cpuStart;
     }
 
     /// <summary>Which limit stopped the guest, or null while none has.</summary>
@@ -106,9 +106,10 @@ internal sealed class Deadline
 
     /// <summary>Arms the store: every tick calls back, and the callback ends the guest once a limit has passed.</summary>
     /// <param name="cpuNow">The CPU clock that <paramref name="cpu"/> is measured on (the guest's thread, or the worker process).</param>
-    public static Deadline Arm(Store store, Stopwatch clock, TimeSpan? wall, TimeSpan? cpu, Func<TimeSpan> cpuNow)
+    /// <param name="cpuStart">The reading of <paramref name="cpuNow"/> that <paramref name="cpu"/> counts from.</param>
+    public static Deadline Arm(Store store, Stopwatch clock, TimeSpan? wall, TimeSpan? cpu, Func<TimeSpan> cpuNow, TimeSpan cpuStart)
     {
-        var deadline = new Deadline(clock, wall, cpu, cpuNow);
+        var deadline = new Deadline(clock, wall, cpu, cpuNow, cpuStart);
         store.SetEpochDeadline(1);
         store.SetEpochDeadlineCallback(deadline.OnTick);
         return deadline;

@@ -8,18 +8,22 @@ using Wasmtime;
 namespace Wasmbox.Runtime.Modules;
 
 /// <summary>
-/// Reads a module file, rewrites it so refused memory growth can be counted, and compiles it, through the module
-/// cache when one is given. Every failure becomes a <see cref="SetupException"/> that says what to do.
+/// Reads a module file, checks its shape, rewrites it so refused memory growth can be counted, and compiles it, through
+/// the module cache when one is given. Every failure becomes a <see cref="SetupException"/> that says what to do.
 /// </summary>
 public static class ModuleLoader
 {
     private static ReadOnlySpan<byte> WasmMagic => "\0asm"u8;
 
+    /// <summary>
+    /// Loads a module in this process, compiling it here on a cache miss: the library's in-process path, for code its
+    /// caller trusts to compile. Entries it writes and reads are those of <see cref="CompileSite.Host"/>.
+    /// </summary>
     public static LoadedModule Load(string path, EngineEntry engine, ModuleCache? cache)
     {
-        var original = ReadModuleBytes(path);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(original));
-        var key = ModuleCache.Key(sha, engine.Settings.Fingerprint);
+        var file = ReadModuleFile(path);
+        var sha = Sha256Of(file);
+        var key = ModuleCache.Key(sha, engine.Settings.Fingerprint, CompileSite.Host);
 
         if (cache?.TryGet(key) is { } cached)
         {
@@ -38,15 +42,26 @@ public static class ModuleLoader
             }
         }
 
-        var rewritten = WasmGrowInstrumenter.Instrument(original);
-        var compiled = Compile(path, engine, rewritten.Bytes);
+        var (compiled, instrumentedNow) = CompileChecked(path, engine, file);
         cache?.Put(key, compiled.Serialize());
-        return new LoadedModule(compiled, sha, rewritten.Instrumented, FromCache: false);
+        return new LoadedModule(compiled, sha, instrumentedNow, FromCache: false);
     }
 
     /// <summary>
-    /// Loads an artifact that <see cref="Prepare"/> compiled for this engine (the parent verified its hash before handing
-    /// it over). A file the engine refuses is a setup failure, never a reason to compile something else.
+    /// Compiles a module file into the engine's serialized artifact: the compile worker's whole job (it writes the bytes to
+    /// its parent, which authenticates them into the cache). Checks the module's shape first.
+    /// </summary>
+    public static byte[] CompileToArtifact(string path, EngineSettings settings)
+    {
+        var file = ReadModuleFile(path);
+        var engine = EngineRegistry.Get(settings);
+        using var compiled = CompileChecked(path, engine, file).Module;
+        return compiled.Serialize();
+    }
+
+    /// <summary>
+    /// Loads an artifact compiled for this engine (the parent verified it before handing it over). A file the engine
+    /// refuses is a setup failure, never a reason to compile something else.
     /// </summary>
     public static LoadedModule LoadArtifact(string displayPath, string artifactPath, string sha256, EngineEntry engine)
     {
@@ -62,30 +77,13 @@ public static class ModuleLoader
         }
     }
 
-    /// <summary>
-    /// Makes sure the cache holds a verified artifact of the module for this engine, compiling it on a miss, and returns
-    /// its path and the module's SHA-256; for a worker that must not write the cache. The engine is created only on a miss.
-    /// </summary>
-    public static PreparedModule Prepare(string path, EngineSettings settings, ModuleCache cache)
-    {
-        var original = ReadModuleBytes(path);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(original));
-        var key = ModuleCache.Key(sha, settings.Fingerprint);
-        if (cache.TryGet(key) is { } cached) return new PreparedModule(cached, sha);
+    /// <summary>The SHA-256 of a module file as it is on disk (text or binary): the module's identity in the cache and the report.</summary>
+    public static string Sha256Of(byte[] file) => Convert.ToHexStringLower(SHA256.HashData(file));
 
-        var engine = EngineRegistry.Get(settings);
-        var rewritten = WasmGrowInstrumenter.Instrument(original);
-        using var compiled = Compile(path, engine, rewritten.Bytes);
-        var written = cache.Put(key, compiled.Serialize())
-            ?? throw new SetupException(SetupStage.Compile, $"cannot write the module cache in {cache.Directory}; make it writable, or pass --no-cache");
-        return new PreparedModule(written, sha);
-    }
-
-    /// <summary>The module's bytes; WAT text (a <c>.wat</c> file) is converted to binary first.</summary>
-    public static byte[] ReadModuleBytes(string path)
+    /// <summary>Reads a module file as it is, with the one-line error of <see cref="ReadModuleBytes"/> when it cannot.</summary>
+    public static byte[] ReadModuleFile(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { return File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             var why = e switch
@@ -97,7 +95,26 @@ public static class ModuleLoader
             };
             throw new SetupException(SetupStage.ReadModule, $"cannot read module {path}: {why}; pass the path of a .wasm file");
         }
+    }
 
+    /// <summary>Text to binary, shape check, memory-growth rewrite, compile.</summary>
+    private static (Module Module, bool Instrumented) CompileChecked(string path, EngineEntry engine, byte[] file)
+    {
+        var binary = ToBinary(path, file);
+        try { ModuleShape.Check(binary, ModuleShapeLimits.Default); }
+        catch (ModuleTooLargeException e)
+        {
+            throw new SetupException(SetupStage.Compile, $"{path} is too large to compile: {e.Message}; wasmbox refuses what no real program needs (see docs/SECURITY.md)");
+        }
+        var rewritten = WasmGrowInstrumenter.Instrument(binary);
+        return (Compile(path, engine, rewritten.Bytes), rewritten.Instrumented);
+    }
+
+    /// <summary>The module's bytes; WAT text (a <c>.wat</c> file) is converted to binary first.</summary>
+    public static byte[] ReadModuleBytes(string path) => ToBinary(path, ReadModuleFile(path));
+
+    private static byte[] ToBinary(string path, byte[] bytes)
+    {
         if (path.EndsWith(".wat", StringComparison.OrdinalIgnoreCase))
         {
             try { return Module.ConvertText(System.Text.Encoding.UTF8.GetString(bytes)); }
@@ -144,5 +161,3 @@ public static class ModuleLoader
         System.Text.RegularExpressions.Regex.Replace(line, @"^\d+:\s*", "");
 }
 
-/// <summary>A verified cache entry for a module, and the SHA-256 of the module itself.</summary>
-public sealed record PreparedModule(string ArtifactPath, string Sha256);

@@ -4,7 +4,7 @@ namespace Wasmbox.Core.Tests.Caching;
 
 public class ModuleCacheTests
 {
-    private static readonly byte[] Key = ModuleCache.Key("abc", "engine-1");
+    private static readonly byte[] Key = ModuleCache.Key("abc", "engine-1", CompileSite.Host);
     private static readonly byte[] Artifact = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
 
     [Fact]
@@ -22,8 +22,99 @@ public class ModuleCacheTests
     [Fact]
     public void Key_DependsOnModuleAndEngine()
     {
-        Assert.NotEqual(Convert.ToHexString(ModuleCache.Key("abc", "engine-1")), Convert.ToHexString(ModuleCache.Key("abd", "engine-1")));
-        Assert.NotEqual(Convert.ToHexString(ModuleCache.Key("abc", "engine-1")), Convert.ToHexString(ModuleCache.Key("abc", "engine-2")));
+        Assert.NotEqual(Convert.ToHexString(ModuleCache.Key("abc", "engine-1", CompileSite.Host)), Convert.ToHexString(ModuleCache.Key("abd", "engine-1", CompileSite.Host)));
+        Assert.NotEqual(Convert.ToHexString(ModuleCache.Key("abc", "engine-1", CompileSite.Host)), Convert.ToHexString(ModuleCache.Key("abc", "engine-2", CompileSite.Host)));
+    }
+
+    [Fact]
+    public void Key_DependsOnCompileSite() =>
+        Assert.NotEqual(Convert.ToHexString(ModuleCache.Key("abc", "engine-1", CompileSite.Host)), Convert.ToHexString(ModuleCache.Key("abc", "engine-1", CompileSite.Jail)));
+
+    /// <summary>
+    /// The attack of a guest granted the cache folder: it knows the format and the key, so it rewrites the entry with
+    /// other code and a trailer computed the way a plain hash would be. Without the secret the entry does not verify.
+    /// </summary>
+    [Fact]
+    public void TryGet_EntryForgedWithoutTheSecret_IsDeletedAndMissed()
+    {
+        using var tmp = new TempDir();
+        var cache = new ModuleCache(tmp.File("cache"));
+        var path = cache.Put(Key, Artifact)!;
+        var evil = Enumerable.Repeat((byte)0xCC, Artifact.Length).ToArray();
+        var forged = evil
+            .Concat(System.Security.Cryptography.SHA256.HashData(evil))
+            .Concat(Key).Concat("WBXCACH2"u8.ToArray()).ToArray();
+        File.WriteAllBytes(path, forged);
+
+        Assert.Null(cache.TryGet(Key));
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void TryGet_EntryOfAnotherCacheSecret_IsMissed()
+    {
+        using var tmp = new TempDir();
+        var mine = new ModuleCache(tmp.File("mine"));
+        var theirs = new ModuleCache(tmp.File("theirs"));
+        var path = theirs.Put(Key, Artifact)!;
+        Directory.CreateDirectory(mine.Directory);
+        mine.Put(ModuleCache.Key("warm-up", "e", CompileSite.Host), Artifact); // creates mine's secret
+        File.Copy(path, mine.PathFor(Key));
+
+        Assert.Null(mine.TryGet(Key));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Secret_IsCreatedOwnerOnly_InAnOwnerOnlyFolder()
+    {
+        using var tmp = new TempDir();
+        var cache = new ModuleCache(tmp.File("cache"));
+        cache.Put(Key, Artifact);
+        var secret = Path.Combine(cache.Directory, "secret.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(secret));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(cache.Directory));
+        Assert.Equal(32, new FileInfo(secret).Length);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cache.PathFor(Key)));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Secret_ReadableByOthers_IsNotTrusted_AndNothingIsCached()
+    {
+        using var tmp = new TempDir();
+        var cache = new ModuleCache(tmp.File("cache"));
+        Directory.CreateDirectory(cache.Directory);
+        var secret = Path.Combine(cache.Directory, "secret.key");
+        File.WriteAllBytes(secret, new byte[32]);
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+
+        Assert.Null(cache.Put(Key, Artifact));
+        Assert.Null(cache.TryGet(Key));
+        Assert.Equal(new byte[32], File.ReadAllBytes(secret));
+    }
+
+    [Fact]
+    public void Overlaps_TheFolderItsAncestorsAndItsInsides_ButNotSiblings()
+    {
+        using var tmp = new TempDir();
+        var cache = new ModuleCache(Path.Combine(tmp.Path, "home", ".cache", "wasmbox"));
+        Directory.CreateDirectory(Path.Combine(cache.Directory, "sub"));
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "home", "data"));
+        Directory.CreateDirectory(Path.Combine(tmp.Path, "home", ".cache", "wasmboxer"));
+        File.CreateSymbolicLink(Path.Combine(tmp.Path, "link-to-cache"), cache.Directory);
+        File.CreateSymbolicLink(Path.Combine(tmp.Path, "link-to-home"), Path.Combine(tmp.Path, "home"));
+
+        Assert.True(cache.Overlaps(cache.Directory));
+        Assert.True(cache.Overlaps(cache.Directory + "/"));
+        Assert.True(cache.Overlaps(Path.Combine(tmp.Path, "home")));
+        Assert.True(cache.Overlaps("/"));
+        Assert.True(cache.Overlaps(Path.Combine(cache.Directory, "sub")));
+        Assert.True(cache.Overlaps(Path.Combine(tmp.Path, "home", "data", "..", ".cache")));
+        Assert.True(cache.Overlaps(Path.Combine(tmp.Path, "link-to-cache")));
+        Assert.True(cache.Overlaps(Path.Combine(tmp.Path, "link-to-home")));
+        Assert.False(cache.Overlaps(Path.Combine(tmp.Path, "home", "data")));
+        Assert.False(cache.Overlaps(Path.Combine(tmp.Path, "home", ".cache", "wasmboxer")));
     }
 
     [Fact]
@@ -51,7 +142,7 @@ public class ModuleCacheTests
             case "empty": bytes = []; break;
             case "foreign-key":
                 // A whole, valid entry written for another key, renamed into this key's place.
-                var other = ModuleCache.Key("other", "engine-1");
+                var other = ModuleCache.Key("other", "engine-1", CompileSite.Host);
                 bytes = File.ReadAllBytes(cache.Put(other, Artifact)!);
                 break;
         }

@@ -1,0 +1,92 @@
+using Wasmbox.Core.Caching;
+using Wasmbox.Core.Outcomes;
+using Wasmbox.Core.Policy;
+using Wasmbox.Jail.Workers;
+using Wasmbox.Runtime;
+using Wasmbox.Runtime.Engines;
+using Wasmbox.Runtime.Modules;
+
+namespace Wasmbox.Cli.Commands;
+
+/// <summary>
+/// Gets the compiled form of a module ready for a run in a tier, without ever compiling it in this process: from the
+/// cache when an authentic entry of the right compile site is there, else from a bounded compile worker
+/// (<see cref="CompileWorker"/>), jailed for a jailed run.
+/// </summary>
+/// <remarks>
+/// Why the site follows the tier: code compiled in a jail may be the choice of a module that broke the compiler, so
+/// only a jailed worker may run it; the in-process and process tiers run only code compiled outside any jail
+/// (<see cref="CompileSite"/>, docs/SECURITY.md).
+/// </remarks>
+internal static class ModulePreparation
+{
+    /// <summary>A ready module: the file the runner loads, whether it is an artifact, the module's SHA-256; or why not.</summary>
+    /// <param name="TemporaryFile">An artifact made for this run alone (no cache), to delete when it is over.</param>
+    public sealed record Prepared(string File, bool Precompiled, string Sha256, string? TemporaryFile, RunResult? Failure)
+    {
+        /// <summary>True when the artifact was in the cache already.</summary>
+        public bool FromCache { get; init; }
+    }
+
+    public static CompileSite SiteFor(IsolationTier tier) => tier == IsolationTier.Jail ? CompileSite.Jail : CompileSite.Host;
+
+    /// <param name="compileWithoutCache">Without a cache, compile anyway (the in-process tier) instead of leaving it to the worker.</param>
+    public static Prepared Prepare(string modulePath, SandboxPolicy policy, IsolationTier tier, ModuleCache? cache, bool compileWithoutCache)
+    {
+        byte[] file;
+        try { file = ModuleLoader.ReadModuleFile(modulePath); }
+        catch (SetupException e) { return Fail(e.Stage, e.Message, null); }
+        var sha = ModuleLoader.Sha256Of(file);
+
+        if (cache is not null && policy.Dirs.FirstOrDefault(d => cache.Overlaps(d.HostPath)) is { } exposing)
+        {
+            return Fail(SetupStage.Policy,
+                $"{(exposing.ReadOnly ? "--ro-dir" : "--dir")} {exposing.HostPath} would give the guest the module cache ({cache.Directory}); grant a folder that neither holds nor lies inside it, or move the cache with --cache-dir", sha);
+        }
+
+        var moduleFile = Path.GetFullPath(modulePath);
+        if (cache is null && !compileWithoutCache) return new Prepared(moduleFile, false, sha, null, null);
+
+        var settings = EngineSettings.For(policy);
+        var site = SiteFor(tier);
+        var key = ModuleCache.Key(sha, settings.Fingerprint, site);
+        if (cache?.TryGet(key) is { } cached) return new Prepared(cached, true, sha, null, null) { FromCache = true };
+
+        var compiled = CompileWorker.Compile(moduleFile, modulePath, new CompileWorker.EngineFlags(settings.Fuel, settings.Epoch), site,
+            CompileLimits.From(policy.Limits));
+        if (compiled.Artifact is not { } artifact)
+        {
+            var usage = ResourceUsage.Zero with { LimitsHit = compiled.LimitHit is { } hit ? [hit] : [] };
+            return new Prepared(moduleFile, false, sha, null, new RunResult(compiled.Failure!, usage, sha));
+        }
+        if (cache is not null)
+        {
+            var written = cache.Put(key, artifact);
+            return written is null
+                ? Fail(SetupStage.Compile, $"cannot write the module cache in {cache.Directory}; make it writable, or pass --no-cache", sha)
+                : new Prepared(written, true, sha, null, null);
+        }
+        var temp = PrivateTempFile(artifact);
+        return new Prepared(temp, true, sha, temp, null);
+    }
+
+    /// <summary>Deletes a run's private artifact and its folder.</summary>
+    public static void Discard(Prepared prepared)
+    {
+        if (prepared.TemporaryFile is not { } temp) return;
+        try { Directory.Delete(Path.GetDirectoryName(temp)!, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>An artifact in a fresh folder only we can enter, for a run without a cache.</summary>
+    private static string PrivateTempFile(byte[] artifact)
+    {
+        var dir = Directory.CreateTempSubdirectory("wasmbox-artifact-");
+        var path = Path.Combine(dir.FullName, "module.cwasm");
+        File.WriteAllBytes(path, artifact);
+        return path;
+    }
+
+    private static Prepared Fail(SetupStage stage, string message, string? sha) =>
+        new("", false, sha ?? "", null, new RunResult(RunOutcome.SetupFailed(stage, message), ResourceUsage.Zero, sha));
+}
