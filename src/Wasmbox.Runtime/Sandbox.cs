@@ -27,6 +27,9 @@ public static class Sandbox
     /// <summary>What one table element costs the host (a pointer), for turning <c>--max-memory</c> into a table cap.</summary>
     private const long TableElementBytes = 8;
 
+    /// <summary>How often the CPU-time watch reads the guest's CPU clock while a run has <c>--cpu-time</c>.</summary>
+    private static readonly TimeSpan CpuWatchPeriod = TimeSpan.FromMilliseconds(10);
+
     /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them.</summary>
     public static EngineEntry EngineFor(SandboxPolicy policy) =>
         EngineRegistry.Get(EngineSettings.For(policy));
@@ -98,7 +101,7 @@ public static class Sandbox
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };
         argv.AddRange(request.Args);
-        using var interrupt = limits.Timeout is not null ? new CancellationTokenSource() : null;
+        using var interrupt = limits.Timeout is not null || limits.CpuTime is not null ? new CancellationTokenSource() : null;
         IWasiSession wasiSession;
         try
         {
@@ -121,6 +124,20 @@ public static class Sandbox
         Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
         // A worker counts its CPU time from its own start, so its start-up is part of --cpu-time as it is of --timeout.
         var cpuStart = request.CpuScope == CpuScope.Process ? TimeSpan.Zero : cpuNow();
+        // The CPU-time limit cancels the interrupt too: a host call that computes (a 2 GiB random_get) burns CPU where
+        // no epoch check runs. A timer reads the guest's CPU clock from its own thread, so it needs a clock readable
+        // from there (the thread's own clock id, or the process clock).
+        var cpuSpent = false;
+        Func<TimeSpan>? cpuWatched = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.OfCurrentThread();
+        using var cpuWatch = limits.CpuTime is { } cpuLimit && cpuWatched is not null
+            ? new Timer(_ =>
+            {
+                if (cpuWatched() - cpuStart < cpuLimit) return;
+                cpuSpent = true;
+                try { interrupt!.Cancel(); }
+                catch (ObjectDisposedException) { } // Why: the run ended while this tick was already running.
+            }, null, CpuWatchPeriod, CpuWatchPeriod)
+            : null;
         var timed = engine.Settings.Epoch;
         using var epochLease = timed ? EpochTicker.Lease(engine.Engine) : null;
         var deadline = timed ? Deadline.Arm(store, clock, wallLeft, limits.CpuTime, cpuNow, cpuStart) : null;
@@ -143,18 +160,20 @@ public static class Sandbox
         }
         catch (WasmtimeException e)
         {
-            outcome = Classify(e, instance is null, request, deadline);
+            outcome = Classify(e, instance is null, request, deadline, cpuSpent ? LimitKind.CpuTime : LimitKind.Timeout);
         }
+        cpuWatch?.Dispose();
         var wall = clock.Elapsed + spent;
         var cpu = cpuNow() - cpuStart;
         // A host wait cut short by the wall-clock limit (sock_accept, sock_recv, poll_oneoff) returns an errno, and the
         // guest may then exit by itself before the next epoch check; it still ran out of time.
-        if (interrupt is { IsCancellationRequested: true } && outcome.Kind == OutcomeKind.Exited) outcome = RunOutcome.TimedOut(limits.Timeout!.Value);
+        if (interrupt is { IsCancellationRequested: true } && outcome.Kind == OutcomeKind.Exited)
+            outcome = cpuSpent ? RunOutcome.CpuTimeExceeded(limits.CpuTime!.Value) : RunOutcome.TimedOut(limits.Timeout!.Value);
 
         if (outcome.Kind == OutcomeKind.SetupFailed) return new RunResult(outcome, ResourceUsage.Zero, module.Sha256);
         if (outcome.Kind == OutcomeKind.MemoryLimit || (limits.MaxMemoryBytes is not null && module.GrowInstrumented && GrowRefusals(instance) > 0)) limitsHit.Add(LimitKind.MaxMemory);
         if (outcome.Kind == OutcomeKind.OutOfFuel) limitsHit.Add(LimitKind.Fuel);
-        if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(deadline?.Expired ?? LimitKind.Timeout);
+        if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(deadline?.Expired ?? (cpuSpent ? LimitKind.CpuTime : LimitKind.Timeout));
         limitsHit.AddRange(wasiSession.LimitsHit);
 
         var usage = new ResourceUsage(
@@ -168,7 +187,8 @@ public static class Sandbox
 
     /// <summary>Turns the exception that ended a guest into an outcome. The order matters: an exit is not a trap, and a deadline
     /// that fired explains whatever exception it caused.</summary>
-    private static RunOutcome Classify(WasmtimeException e, bool duringInstantiation, RunRequest request, Deadline? deadline)
+    /// <param name="interruptedBy">Which limit cancelled the host's interrupt, if a host call was cancelled.</param>
+    private static RunOutcome Classify(WasmtimeException e, bool duringInstantiation, RunRequest request, Deadline? deadline, LimitKind interruptedBy)
     {
         var limits = request.Policy.Limits;
         if (deadline?.Expired is LimitKind.Timeout) return RunOutcome.TimedOut(limits.Timeout!.Value);
@@ -180,8 +200,9 @@ public static class Sandbox
             case Wasmbox.Wasi.WasiProcExit exit: return RunOutcome.Exited(exit.Code);
             case Wasmbox.Wasi.WasiTrap wasiTrap: return RunOutcome.Trapped("WasiTrap", $"trapped: {wasiTrap.Message}");
             case TimeoutException: break;
-            // A host call that was waiting when the wall-clock limit passed (poll_oneoff) was cancelled.
-            // (CPU time does not pass while a host call waits, so only the wall clock can cancel a wait.)
+            // A host call that was waiting (poll_oneoff, a read of a silent pipe) or computing (a huge random_get) when
+            // a limit passed was cancelled: the wall clock, or the CPU time a computing call burnt.
+            case OperationCanceledException when interruptedBy == LimitKind.CpuTime && limits.CpuTime is { } cpu: return RunOutcome.CpuTimeExceeded(cpu);
             case OperationCanceledException when limits.Timeout is { } wall: return RunOutcome.TimedOut(wall);
             case { } hostBug: return RunOutcome.Trapped("HostError", $"trapped: host error in a WASI call: {hostBug.GetType().Name}: {hostBug.Message}");
         }

@@ -32,13 +32,18 @@ public sealed partial class WasiContext
     }
 
     /// <summary>
-    /// Cancels calls that block on the host side (<c>poll_oneoff</c> waiting for a timeout or a descriptor): the call
-    /// throws <see cref="OperationCanceledException"/> and the guest unwinds.
+    /// Cancels calls that block or run long on the host side (<c>poll_oneoff</c>; a read, write, accept or receive
+    /// waiting for its host descriptor; a chunked copy such as a large <c>random_get</c>): the call throws
+    /// <see cref="OperationCanceledException"/> and the guest unwinds (see <see cref="Fs.Blocking"/>).
     /// </summary>
     /// <remarks>
     /// Why: the engine's epoch deadline interrupts only wasm code, never a host function that sleeps, so a guest that
     /// polls with an hour-long timeout would outlive <c>--timeout</c> unless the runner cancels this token when the
     /// deadline passes.
     /// </remarks>
-    public CancellationToken Interrupt { get; set; }
+    public CancellationToken Interrupt
+    {
+        get => Fds.Interrupt;
+        set => Fds.Interrupt = value;
+    }
 }

@@ -39,6 +39,15 @@ public sealed record WasiOptions
     /// <summary><c>--max-output</c>: bytes written to stdout and stderr together; beyond it output is dropped.</summary>
     public long? MaxOutputBytes { get; init; }
 
+    /// <summary>
+    /// Lets path_open open character and block devices and FIFOs found beneath a grant. Default false: they are refused
+    /// with EACCES, as the jail's <c>nodev</c> mounts refuse devices, so every tier agrees. When allowed, the host
+    /// descriptor is always nonblocking (opening a FIFO never waits for its other end, and a write-only open of a FIFO
+    /// without a reader fails with ENXIO); a guest that did not ask for nonblock still gets blocking reads and writes,
+    /// which end at the deadline.
+    /// </summary>
+    public bool AllowSpecialFiles { get; init; }
+
     /// <summary>Sees every call; null for none (no cost).</summary>
     public IWasiTraceSink? Trace { get; init; }
 }

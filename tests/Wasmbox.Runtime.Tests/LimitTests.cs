@@ -1,3 +1,4 @@
+using Wasmbox.Runtime.Wasi;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 
@@ -144,5 +145,50 @@ public class TimeoutTests
         Assert.All(runs, r => Assert.Equal(OutcomeKind.Timeout, r.Outcome.Kind));
         // Eight busy guests on two cores: each still stops on its own deadline, not one tick per sandbox.
         Assert.All(runs, r => Assert.InRange(r.Usage.Wall, limit, limit + TimeSpan.FromMilliseconds(400)));
+    }
+}
+
+/// <summary>Hostile guests that hide in a host call (tests/guests/hostile): the deadline still ends them on time.</summary>
+[Collection(TimingCollection.Name)]
+public class HostCallDeadlineTests
+{
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(400);
+
+    [Fact]
+    public void Timeout_GuestBlockedReadingSilentStdinPipe_TimedOutOnTime()
+    {
+        var limit = TimeSpan.FromMilliseconds(300);
+        using var writer = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        var stdin = new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, writer.ClientSafePipeHandle);
+        // The pipe stays silent for 10 s: a read that ignored the deadline would end the run only then.
+        var cancel = TestContext.Current.CancellationToken;
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10), cancel);
+            try { writer.Write("late"u8); } catch (Exception e) when (e is ObjectDisposedException or IOException) { }
+        }, cancel);
+
+        using var tmp = new TempDir("wasmbox-out");
+        var result = Sandbox.Run(new RunRequest(Guests.Hostile("stdin_block"), [], SandboxPolicy.DenyAll with { Limits = new SandboxLimits(null, null, limit) })
+        {
+            Stdio = new GuestStdio(new OutputTarget.ToFile(tmp.File("out")), new OutputTarget.ToFile(tmp.File("err"))) { StdinOverride = stdin },
+        });
+
+        Assert.Equal(OutcomeKind.Timeout, result.Outcome.Kind);
+        Assert.Equal([LimitKind.Timeout], result.Usage.LimitsHit);
+        Assert.InRange(result.Usage.Wall, limit, limit + Slack);
+    }
+
+    [Fact]
+    public void CpuTime_GuestFillingHugeRandomBuffers_StoppedByCpuTimeOnTime()
+    {
+        var limit = TimeSpan.FromMilliseconds(100);
+        var run = GuestRun.Of(Guests.Hostile("random_huge"), SandboxPolicy.DenyAll with { Limits = SandboxLimits.None with { CpuTime = limit } });
+
+        Assert.Equal(OutcomeKind.Timeout, run.Outcome.Kind);
+        Assert.Contains("CPU-time limit", run.Outcome.Message);
+        Assert.Equal([LimitKind.CpuTime], run.Usage.LimitsHit);
+        // One 256 MiB call is several hundred ms of CPU: stopping within a chunk of the limit needs the chunks.
+        Assert.InRange(run.Usage.Cpu, limit, limit + TimeSpan.FromMilliseconds(100));
     }
 }

@@ -11,6 +11,9 @@ public static class Guests
     /// <summary>A WAT guest: <c>Wat("loop")</c> is tests/guests/wat/loop.wat.</summary>
     public static string Wat(string name) => Existing(Path.Combine(RepoRoot, "tests", "guests", "wat", name + ".wat"));
 
+    /// <summary>A hostile WAT guest: <c>Hostile("stdin_block")</c> is tests/guests/hostile/stdin_block.wat.</summary>
+    public static string Hostile(string name) => Existing(Path.Combine(RepoRoot, "tests", "guests", "hostile", name + ".wat"));
+
     /// <summary>The folder of the conformance guests (tests/guests/conformance): one <c>p1_*</c> guest per behaviour.</summary>
     public static string ConformanceDir => Path.Combine(RepoRoot, "tests", "guests", "conformance");
 

@@ -41,3 +41,25 @@ public sealed class HostFixture : IDisposable
 
     public void Dispose() => Context.Dispose();
 }
+
+/// <summary>Tests that time host calls or count this process's descriptors run alone, so other tests neither steal their CPU nor open descriptors meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingCollection
+{
+    public const string Name = "timing";
+}
+
+/// <summary>Runs an action on the host side after a delay (a writer that speaks late), ignoring a stream closed meanwhile.</summary>
+public static class Later
+{
+    public static void Run(TimeSpan delay, Action action)
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(delay, cancel);
+            try { action(); }
+            catch (Exception e) when (e is ObjectDisposedException or IOException) { }
+        }, cancel);
+    }
+}

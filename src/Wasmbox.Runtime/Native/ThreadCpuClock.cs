@@ -20,7 +20,23 @@ internal static partial class ThreadCpuClock
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clockId, out Timespec value);
 
+    [LibraryImport("libc", EntryPoint = "pthread_self")]
+    private static partial nuint PthreadSelf();
+
+    [LibraryImport("libc", EntryPoint = "pthread_getcpuclockid")]
+    private static partial int PthreadGetCpuClockId(nuint thread, out int clockId);
+
     public static TimeSpan Now() => Read(ClockThreadCpuTimeId);
+
+    /// <summary>
+    /// The calling thread's CPU clock as a reader any thread may call (a watchdog reading the guest's thread), or null
+    /// when the platform has none.
+    /// </summary>
+    public static Func<TimeSpan>? OfCurrentThread()
+    {
+        if (!OperatingSystem.IsLinux() || PthreadGetCpuClockId(PthreadSelf(), out var clock) != 0) return null;
+        return () => Read(clock);
+    }
 
     public static TimeSpan Process() => Read(ClockProcessCpuTimeId);
 

@@ -36,7 +36,8 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 Stdin = spec.Stdio.StdinOverride ?? spec.Policy.Stdin switch
                 {
                     StdinSource.Inherit => InheritedStream(0, FileAccess.Read),
-                    StdinSource.FromFile f => File.OpenRead(f.Path),
+                    // Unbuffered: bytes read ahead into a .NET buffer would be invisible to poll (State/StreamFd.cs).
+                    StdinSource.FromFile f => new FileStream(f.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0),
                     _ => null,
                 },
                 Stdout = Open(spec.Stdio.Stdout, 1),

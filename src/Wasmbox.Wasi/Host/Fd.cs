@@ -259,9 +259,14 @@ public sealed partial class WasiHost
         if (errno != Errno.Success) return errno;
         var buffer = memory.Slice(buf, bufLen);
         CheckOut(memory, bufusedPtr, 4, 4);
-        errno = dir.Readable(out var readable);
+        errno = dir.Readable(out var readable, out var temporary);
         if (errno != Errno.Success) return errno;
-        errno = DirectoryReader.Fill(readable, cookie, buffer, out var used);
+        int used;
+        try { errno = DirectoryReader.Fill(readable, cookie, buffer, out used); }
+        finally
+        {
+            if (temporary) readable.Dispose();
+        }
         if (errno != Errno.Success) return errno;
         memory.WriteU32(bufusedPtr, (uint)used);
         return Errno.Success;
@@ -342,24 +347,39 @@ public sealed partial class WasiHost
     /// twice while the guest waits). An error after some bytes moved reports those bytes instead, as POSIX readv/writev do.
     /// <paramref name="offset"/> advances with the bytes moved (used by the positional calls only).
     /// </summary>
+    /// <exception cref="OperationCanceledException">The deadline passed between two pieces of a regular file's transfer.</exception>
     private static Errno Vectored(GuestMemory memory, WasiFd file, uint iovs, uint iovsLen, ulong offset, uint countPtr, Transfer transfer)
     {
         var errno = CheckIovecs(memory, iovs, iovsLen);
         if (errno != Errno.Success) return errno;
         CheckOut(memory, countPtr, 4, 4);
         uint total = 0;
-        for (uint i = 0; i < iovsLen; i++)
+        // Why pieces for a regular file: a transfer of up to 4 GiB takes seconds, and the deadline must reach the guest
+        // between two of them (Fs/Blocking). A stream is left whole: asked again after a full piece, it could wait.
+        var piece = file.Filetype == Filetype.RegularFile ? Blocking.ChunkBytes : int.MaxValue;
+        var done = false;
+        for (uint i = 0; i < iovsLen && !done; i++)
         {
             var buffer = Iovec(memory, iovs, i);
-            if (buffer.Length == 0) continue;
-            errno = transfer(file, buffer, offset + total, out var n);
-            if (errno != Errno.Success)
+            for (var at = 0; at < buffer.Length;)
             {
-                if (total == 0) return errno;
-                break;
+                if (at > 0 || total > 0) file.Interrupt.ThrowIfCancellationRequested();
+                var part = buffer.Slice(at, Math.Min(piece, buffer.Length - at));
+                errno = transfer(file, part, offset + total, out var n);
+                if (errno != Errno.Success)
+                {
+                    if (total == 0) return errno;
+                    done = true;
+                    break;
+                }
+                total += (uint)n;
+                at += n;
+                if (n < part.Length)
+                {
+                    done = true;
+                    break;
+                }
             }
-            total += (uint)n;
-            if (n < buffer.Length) break;
         }
         memory.WriteU32(countPtr, total);
         return Errno.Success;

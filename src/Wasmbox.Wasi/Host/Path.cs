@@ -188,16 +188,30 @@ public sealed partial class WasiHost
               | (open.HasFlag(Oflags.Excl) ? Sys.O_EXCL : 0)
               | (open.HasFlag(Oflags.Trunc) ? Sys.O_TRUNC : 0)
               | (fileFlags.HasFlag(Fdflags.Append) ? Sys.O_APPEND : 0)
-              | (fileFlags.HasFlag(Fdflags.Nonblock) ? Sys.O_NONBLOCK : 0)
               | (fileFlags.HasFlag(Fdflags.Dsync) ? Sys.O_DSYNC : 0)
               // Linux has no separate O_RSYNC: it is O_SYNC.
               | ((fileFlags & (Fdflags.Sync | Fdflags.Rsync)) != 0 ? Sys.O_SYNC : 0)
               | Sys.O_NOCTTY;
         if (dirflags == 0) hostFlags |= Sys.O_NOFOLLOW;
+        // Why always O_NONBLOCK (and O_NOCTTY above): the kind of file is known only once it is open, and opening a
+        // FIFO without it blocks until a writer comes, where no deadline reaches. Cleared again below for a regular file.
+        hostFlags |= Sys.O_NONBLOCK;
 
         errno = Escaped(BeneathResolver.Open(dir.Handle, guestPath, hostFlags, CreateFileMode, out var handle), WasiNames.PathOpen, guestPath);
+        // A FIFO opened for writing with no reader, or a socket, fails with ENXIO: still a special file to refuse.
+        if (errno == Errno.Nxio && !Context.Options.AllowSpecialFiles && IsSpecialEntry(dir, guestPath, hostFlags))
+            return RefuseSpecial(guestPath);
         if (errno != Errno.Success) return errno;
         errno = FileStatus.Of(handle, out var stat);
+        if (errno == Errno.Success && IsSpecial(stat.Filetype) && !Context.Options.AllowSpecialFiles)
+        {
+            // Checked on the opened descriptor, not the name: a swap between a check and the open cannot slip one in.
+            handle.Dispose();
+            return RefuseSpecial(guestPath);
+        }
+        if (errno == Errno.Success && stat.Filetype == Filetype.RegularFile && !fileFlags.HasFlag(Fdflags.Nonblock)
+            && Sys.Fcntl(handle, Sys.F_SETFL, hostFlags & Sys.O_APPEND) < 0)
+            errno = ErrnoMapping.LastError();
         if (errno != Errno.Success)
         {
             handle.Dispose();
@@ -389,6 +403,31 @@ public sealed partial class WasiHost
         Escaped(BeneathResolver.OpenParent(dir.Handle, path, follow, out parent), "path", path);
 
     /// <summary>Passes <paramref name="errno"/> on, recording ENOTCAPABLE from the resolver as the refusal it is.</summary>
+    /// <summary>
+    /// Not a regular file, directory or symlink: a character or block device, a FIFO or a socket (path_open refuses
+    /// them unless <see cref="WasiOptions.AllowSpecialFiles"/>).
+    /// </summary>
+    private static bool IsSpecial(Filetype type) => type is not (Filetype.RegularFile or Filetype.Directory or Filetype.SymbolicLink);
+
+    /// <summary>Whether <paramref name="path"/> beneath <paramref name="dir"/> names a special file (an O_PATH look, for choosing the errno only).</summary>
+    private static bool IsSpecialEntry(HostDirectoryFd dir, string path, int openFlags)
+    {
+        var flags = Sys.O_PATH | (openFlags & Sys.O_NOFOLLOW);
+        if (BeneathResolver.Open(dir.Handle, path, flags, 0, out var handle) != Errno.Success) return false;
+        using (handle) return FileStatus.Of(handle, out var stat) == Errno.Success && IsSpecial(stat.Filetype);
+    }
+
+    /// <summary>
+    /// Refuses to open a device, FIFO or socket beneath a grant.
+    /// </summary>
+    /// <remarks>
+    /// Why <see cref="Errno.Acces"/>: it is what the jail tier's kernel answers for a device on its <c>nodev</c> mounts,
+    /// so a guest sees the same errno in every tier; Wasmtime would open the file (docs/wasi-deviations.md). Why refuse:
+    /// a FIFO blocks its reader and a device reaches past the grant's files (docs/SECURITY.md).
+    /// </remarks>
+    private Errno RefuseSpecial(string path) =>
+        Refuse(Errno.Acces, $"{WasiNames.PathOpen}: '{path}' is a device, FIFO or socket (special files are not allowed)");
+
     private Errno Escaped(Errno errno, string call, string path) =>
         errno == Errno.Notcapable ? Refuse(errno, $"{call}: '{path}' leads outside its directory") : errno;
 

@@ -11,6 +11,7 @@ public sealed partial class WasiHost
     /// <param name="buf">The buffer to fill (any alignment).</param>
     /// <param name="bufLen">Its length in bytes; 0 writes nothing.</param>
     /// <returns><see cref="Errno.Success"/> always; a buffer out of bounds traps, with nothing written and no randomness used.</returns>
+    /// <exception cref="OperationCanceledException">The deadline passed while filling (checked every <see cref="Fs.Blocking.ChunkBytes"/>).</exception>
     /// <remarks>
     /// By default from <see cref="System.Security.Cryptography.RandomNumberGenerator"/>, suitable for keys as the spec
     /// expects; with <c>--deterministic</c>, from <see cref="Randomness.SeededRandom"/>, the same bytes for the same seed.
@@ -18,7 +19,13 @@ public sealed partial class WasiHost
     /// </remarks>
     public Errno RandomGet(GuestMemory memory, uint buf, uint bufLen)
     {
-        Context.Random.Fill(memory.Slice(buf, bufLen));
+        var destination = memory.Slice(buf, bufLen);
+        // Why chunks: filling up to 4 GiB takes seconds, and the deadline must reach the guest in the middle of it.
+        for (var at = 0; at < destination.Length; at += Math.Min(Fs.Blocking.ChunkBytes, destination.Length - at))
+        {
+            Context.Interrupt.ThrowIfCancellationRequested();
+            Context.Random.Fill(destination.Slice(at, Math.Min(Fs.Blocking.ChunkBytes, destination.Length - at)));
+        }
         return Errno.Success;
     }
 }

@@ -17,6 +17,22 @@ public sealed class FdTable : IDisposable
 
     public int? MaxOpen { get; }
 
+    /// <summary>
+    /// The context's interrupt, handed to every descriptor in the table (those added later too), so that a descriptor
+    /// waiting for its host resource stops at the deadline.
+    /// </summary>
+    public CancellationToken Interrupt
+    {
+        get => _interrupt;
+        set
+        {
+            _interrupt = value;
+            foreach (var fd in _slots) fd?.Interrupt = value;
+        }
+    }
+
+    private CancellationToken _interrupt;
+
     /// <summary>Number of open descriptors.</summary>
     public int Count => _open;
 
@@ -32,6 +48,7 @@ public sealed class FdTable : IDisposable
             _slots.Add(null);
         }
         _slots[free] = fd;
+        fd.Interrupt = _interrupt;
         _open++;
         number = free;
         return Errno.Success;

@@ -7,11 +7,13 @@ using Wasmbox.Wasi.Fs.Interop;
 namespace Wasmbox.Wasi.State;
 
 /// <summary>A directory the guest holds: a preopened grant, or a directory it opened beneath one.</summary>
-/// <remarks>Owns <see cref="Handle"/> and, once the guest lists or syncs the directory, a second, readable handle.</remarks>
+/// <remarks>
+/// Owns <see cref="Handle"/> and no other host descriptor between calls, so <c>--max-open-files</c>, which counts guest
+/// descriptors, also bounds the host descriptors a guest holds: a directory opened by path_open is read through its
+/// own handle, and a preopen (an O_PATH handle) gets a readable one for the length of one call only.
+/// </remarks>
 public sealed partial class HostDirectoryFd : WasiFd
 {
-    private SafeFileHandle? _readable;
-
     private HostDirectoryFd(SafeFileHandle handle, string? preopenName, bool readOnly)
     {
         Handle = handle;
@@ -46,23 +48,33 @@ public sealed partial class HostDirectoryFd : WasiFd
         new(handle, preopenName: null, readOnly) { RightsBase = rightsBase, RightsInheriting = rightsInheriting };
 
     /// <summary>
-    /// A readable descriptor of this directory for getdents64 and fsync, opened on first use. Why a second one: a
-    /// preopen's <see cref="Handle"/> is O_PATH, which can anchor lookups but neither be listed nor synced.
+    /// A readable descriptor of this directory, for getdents64 and fsync: its own <see cref="Handle"/> when path_open
+    /// opened it (O_RDONLY), else one opened for the caller, who closes it when <paramref name="temporary"/> is set. Why
+    /// not keep that one: a preopen's handle is O_PATH (it can anchor lookups, but neither be listed nor synced), and a
+    /// second descriptor kept per directory would be a host descriptor <c>--max-open-files</c> does not count.
     /// </summary>
-    internal Errno Readable(out SafeFileHandle readable)
+    internal Errno Readable(out SafeFileHandle readable, out bool temporary)
     {
-        if (_readable is null)
+        temporary = PreopenName is not null;
+        if (!temporary)
         {
-            var fd = Sys.Openat(Handle, ".", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0);
-            if (fd < 0)
-            {
-                readable = null!;
-                return ErrnoMapping.LastError();
-            }
-            _readable = new SafeFileHandle(fd, ownsHandle: true);
+            readable = Handle;
+            return Errno.Success;
         }
-        readable = _readable;
-        return Errno.Success;
+        var fd = Sys.Openat(Handle, ".", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0);
+        readable = fd < 0 ? null! : new SafeFileHandle(fd, ownsHandle: true);
+        return fd < 0 ? ErrnoMapping.LastError() : Errno.Success;
+    }
+
+    private Errno Synced(bool dataOnly)
+    {
+        var errno = Readable(out var fd, out var temporary);
+        if (errno != Errno.Success) return errno;
+        try { return (dataOnly ? Sys.Fdatasync(fd) : Sys.Fsync(fd)) == 0 ? Errno.Success : ErrnoMapping.LastError(); }
+        finally
+        {
+            if (temporary) fd.Dispose();
+        }
     }
 
     /// <summary>Reading or writing a directory as a byte stream: EBADF, as for a descriptor without the right.</summary>
@@ -72,19 +84,9 @@ public sealed partial class HostDirectoryFd : WasiFd
         return Errno.Badf;
     }
 
-    public override Errno Sync()
-    {
-        var errno = Readable(out var fd);
-        if (errno != Errno.Success) return errno;
-        return Sys.Fsync(fd) == 0 ? Errno.Success : ErrnoMapping.LastError();
-    }
+    public override Errno Sync() => Synced(dataOnly: false);
 
-    public override Errno Datasync()
-    {
-        var errno = Readable(out var fd);
-        if (errno != Errno.Success) return errno;
-        return Sys.Fdatasync(fd) == 0 ? Errno.Success : ErrnoMapping.LastError();
-    }
+    public override Errno Datasync() => Synced(dataOnly: true);
 
     /// <summary>Advice on a directory is accepted and ignored (POSIX defines it for files only; nothing to advise).</summary>
     public override Errno Advise(ulong offset, ulong length, Advice advice) => Errno.Success;
@@ -104,9 +106,5 @@ public sealed partial class HostDirectoryFd : WasiFd
         return Sys.Utimensat(Handle, ".", times, 0) == 0 ? Errno.Success : ErrnoMapping.LastError();
     }
 
-    public override void Dispose()
-    {
-        _readable?.Dispose();
-        Handle.Dispose();
-    }
+    public override void Dispose() => Handle.Dispose();
 }

@@ -15,6 +15,10 @@ namespace Wasmbox.Wasi.State;
 /// beyond what is left is refused with EDQUOT, counts the limit as hit, and spends nothing.</para>
 /// <para>Read-only files (from read-only grants) are refused by the host calls before they get here; the host
 /// descriptor is also opened O_RDONLY then, so the kernel would refuse as well.</para>
+/// <para>A special file (a FIFO or a device, opened only with <see cref="WasiOptions.AllowSpecialFiles"/>) keeps its host
+/// descriptor O_NONBLOCK whatever the guest asked, so no host call can block in the kernel; a guest that did not ask
+/// for nonblock still sees blocking reads and writes, which wait in <see cref="Blocking.WaitReady"/> and so end at the
+/// deadline.</para>
 /// </remarks>
 public sealed class HostFileFd : WasiFd
 {
@@ -30,7 +34,13 @@ public sealed class HostFileFd : WasiFd
         _quotas = quotas;
         RightsBase = rightsBase;
         RightsInheriting = rightsInheriting;
+        _special = filetype != Filetype.RegularFile;
     }
+
+    /// <summary>Not a regular file: the host descriptor stays O_NONBLOCK and blocking is emulated (see the remarks).</summary>
+    private readonly bool _special;
+
+    private const int EAGAIN = 11;
 
     public SafeFileHandle Handle { get; }
 
@@ -52,7 +62,7 @@ public sealed class HostFileFd : WasiFd
         if (current < 0) return ErrnoMapping.LastError();
         var wanted = (current & ~(Sys.O_APPEND | Sys.O_NONBLOCK))
             | (flags.HasFlag(Fdflags.Append) ? Sys.O_APPEND : 0)
-            | (flags.HasFlag(Fdflags.Nonblock) ? Sys.O_NONBLOCK : 0);
+            | (flags.HasFlag(Fdflags.Nonblock) || _special ? Sys.O_NONBLOCK : 0);
         if (Sys.Fcntl(Handle, Sys.F_SETFL, wanted) < 0) return ErrnoMapping.LastError();
         _flags = flags;
         return Errno.Success;
@@ -60,9 +70,13 @@ public sealed class HostFileFd : WasiFd
 
     public override unsafe Errno Read(Span<byte> buffer, out int read)
     {
-        nint n;
-        fixed (byte* p = buffer) n = Sys.Read(Handle, p, (nuint)buffer.Length);
-        return Result(n, out read);
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = buffer) n = Sys.Read(Handle, p, (nuint)buffer.Length);
+            if (!MustWait(n)) return Result(n, out read);
+            Blocking.WaitReady(Handle, Net.Interop.Sys.POLLIN, Interrupt);
+        }
     }
 
     public override unsafe Errno Pread(Span<byte> buffer, ulong offset, out int read)
@@ -79,10 +93,21 @@ public sealed class HostFileFd : WasiFd
         written = 0;
         var allowed = DiskAllowance(data.Length);
         if (allowed == 0 && data.Length > 0) return RefuseDisk();
-        nint n;
-        fixed (byte* p = data) n = Sys.Write(Handle, p, (nuint)allowed);
-        return Charged(n, allowed, data.Length, out written);
+        while (true)
+        {
+            nint n;
+            fixed (byte* p = data) n = Sys.Write(Handle, p, (nuint)allowed);
+            if (!MustWait(n)) return Charged(n, allowed, data.Length, out written);
+            Blocking.WaitReady(Handle, Net.Interop.Sys.POLLOUT, Interrupt);
+        }
     }
+
+    /// <summary>
+    /// Whether a read or write that returned <paramref name="n"/> found a special file not ready while the guest wants
+    /// blocking behaviour: then the caller waits and tries again. Must be called right after the host call (it reads errno).
+    /// </summary>
+    private bool MustWait(nint n) =>
+        n < 0 && _special && !_flags.HasFlag(Fdflags.Nonblock) && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == EAGAIN;
 
     public override unsafe Errno Pwrite(ReadOnlySpan<byte> data, ulong offset, out int written)
     {

@@ -13,7 +13,9 @@ namespace Wasmbox.Wasi.State;
 /// Every operation uses the synchronous <see cref="System.Net.Sockets.Socket"/> calls that report a
 /// <see cref="SocketError"/> instead of throwing. The socket is owned: disposing the descriptor closes it, which
 /// also ends a call blocked on it (the guest sees ECANCELED), so disposing the context stops a guest stuck in accept
-/// or recv.
+/// or recv. Under a deadline a blocking receive or accept does not enter the kernel until the socket polls readable
+/// (<see cref="Fs.Blocking.WaitReady"/>), so it throws <see cref="OperationCanceledException"/> at the deadline; a
+/// send cut short by the registry's close throws it too, rather than returning an errno the guest might retry.
 /// </remarks>
 public abstract class SocketFd : WasiFd
 {
@@ -86,6 +88,7 @@ public abstract class SocketFd : WasiFd
         try
         {
             sent = Socket.Send(data, SocketFlags.None, out var error);
+            Interrupt.ThrowIfCancellationRequested();
             // A nonblocking send that moved some bytes before the buffer filled is a short write, not an error.
             return error == SocketError.Success || sent > 0 ? Errno.Success : SocketErrnoMapping.ToWasi(error);
         }
@@ -120,6 +123,16 @@ public abstract class SocketFd : WasiFd
         catch (SocketException) { return true; }
     }
 
+    /// <summary>
+    /// For a blocking socket under a deadline: waits until a receive or accept would not block (Fs/Blocking). A
+    /// nonblocking one is left to answer EAGAIN itself.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The deadline passed while waiting.</exception>
+    private protected void WaitReadable()
+    {
+        if (Interrupt.CanBeCanceled && Socket.Blocking) Fs.Blocking.WaitReady(Socket.SafeHandle, Net.Interop.Sys.POLLIN, Interrupt);
+    }
+
     public override void Dispose()
     {
         Registry?.Remove(Socket);
@@ -128,6 +141,7 @@ public abstract class SocketFd : WasiFd
 
     private Errno Receive(Span<byte> buffer, SocketFlags flags, out int received)
     {
+        WaitReadable();
         received = Socket.Receive(buffer, flags, out var error);
         return SocketErrnoMapping.ToWasi(error);
     }
@@ -140,6 +154,7 @@ public abstract class SocketFd : WasiFd
         received = 0;
         while (received < buffer.Length)
         {
+            WaitReadable();
             var n = Socket.Receive(buffer[received..], SocketFlags.None, out var error);
             if (error != SocketError.Success) return received > 0 ? Errno.Success : SocketErrnoMapping.ToWasi(error);
             if (n == 0) break;
@@ -160,6 +175,7 @@ public abstract class SocketFd : WasiFd
             var events = Net.Interop.Sys.PollNow((int)Socket.Handle, Net.Interop.Sys.POLLRDHUP);
             if ((events & (Net.Interop.Sys.POLLRDHUP | Net.Interop.Sys.POLLHUP | Net.Interop.Sys.POLLERR | Net.Interop.Sys.POLLNVAL)) != 0)
                 return Receive(buffer, SocketFlags.Peek, out received);
+            Interrupt.ThrowIfCancellationRequested();
             Thread.Sleep(1);
         }
     }

@@ -15,7 +15,11 @@ public sealed class SocketListenerFd(Socket socket, SocketRegistry? registry = n
     {
         accepted = null!;
         Socket connection;
-        try { connection = Socket.Accept(); }
+        try
+        {
+            WaitReadable();
+            connection = Socket.Accept();
+        }
         catch (SocketException e) { return SocketErrnoMapping.ToWasi(e.SocketErrorCode); }
         catch (ObjectDisposedException) { return Errno.Badf; }
         catch (InvalidOperationException) { return Errno.Inval; } // Why: .NET refuses a socket that is not listening.

@@ -36,7 +36,14 @@ public sealed class StreamFd : WasiFd
         // for its stdin (docs/wasi-deviations.md).
         RightsBase = RightsInheriting = (writable ? Rights.FdWrite : Rights.FdRead) | Rights.PollFdReadwrite;
         Filetype = HostHandle(stream) is { } fd && NativeSys.IsATty(fd) == 1 ? Filetype.CharacterDevice : Filetype.Unknown;
+        _waitable = WaitableHandle(stream);
     }
+
+    /// <summary>
+    /// The descriptor to wait on before a read or write could block (a pipe, FIFO, socket or terminal under the stream);
+    /// null when there is none to poll (a regular file never blocks; any other stream is not a kernel object).
+    /// </summary>
+    private readonly SafeHandle? _waitable;
 
     public override Filetype Filetype { get; }
 
@@ -54,6 +61,9 @@ public sealed class StreamFd : WasiFd
         read = 0;
         if (_writable) return Errno.Badf;
         if (_stream is null) return Errno.Success;
+        // Why wait first: read(2) on a silent pipe cannot be interrupted from another thread; poll can (Fs/Blocking).
+        if (_waitable is not null && Interrupt.CanBeCanceled && !buffer.IsEmpty)
+            Blocking.WaitReady(_waitable, NativeSys.POLLIN, Interrupt);
         try { read = _stream.Read(buffer); }
         catch (IOException e) { return FromIOException(e); }
         catch (ObjectDisposedException) { return Errno.Badf; }
@@ -69,7 +79,8 @@ public sealed class StreamFd : WasiFd
         {
             try
             {
-                _stream.Write(data[..allowed]);
+                if (_waitable is not null && Interrupt.CanBeCanceled) WriteWaiting(data[..allowed]);
+                else _stream.Write(data[..allowed]);
                 _stream.Flush();
             }
             catch (IOException e) { return FromIOException(e); }
@@ -106,6 +117,35 @@ public sealed class StreamFd : WasiFd
     }
 
     public override void Dispose() => _stream?.Dispose();
+
+    /// <summary>
+    /// Writes to a pipe or socket whose reader may stall, so that the deadline still reaches the guest: each piece of at
+    /// most PIPE_BUF bytes waits until the descriptor polls writable, and a pipe that polls writable takes that much
+    /// without blocking.
+    /// </summary>
+    private void WriteWaiting(ReadOnlySpan<byte> data)
+    {
+        for (var at = 0; at < data.Length; at += Blocking.PipeBuf)
+        {
+            Blocking.WaitReady(_waitable!, NativeSys.POLLOUT, Interrupt);
+            _stream!.Write(data[at..Math.Min(data.Length, at + Blocking.PipeBuf)]);
+        }
+    }
+
+    /// <summary>The handle under a file or pipe stream that is not a regular file, or null (see <see cref="_waitable"/>).</summary>
+    private static SafeHandle? WaitableHandle(Stream? stream)
+    {
+        SafeHandle? handle = stream switch
+        {
+            FileStream file => file.SafeFileHandle,
+            Fs.HostFdStream raw => raw.Handle,
+            PipeStream pipe => pipe.SafePipeHandle,
+            _ => null,
+        };
+        if (handle is not { IsInvalid: false, IsClosed: false }) return null;
+        using var view = new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false);
+        return FileStatus.Of(view, out var stat) == Errno.Success && stat.Filetype == Filetype.RegularFile ? null : handle;
+    }
 
     /// <summary>The OS descriptor under a file or pipe stream; null for any other stream, or a closed one.</summary>
     private static int? HostHandle(Stream? stream)

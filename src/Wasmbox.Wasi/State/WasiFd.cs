@@ -17,6 +17,13 @@ public abstract partial class WasiFd : IDisposable
     /// <summary>The file type reported by <c>fd_fdstat_get</c> and <c>fd_filestat_get</c>.</summary>
     public abstract Filetype Filetype { get; }
 
+    /// <summary>
+    /// The context's <see cref="WasiContext.Interrupt"/>, given by the <see cref="FdTable"/> that holds this descriptor:
+    /// a read, write, accept or receive that waits for the host descriptor gives up when it fires
+    /// (<see cref="Fs.Blocking"/>).
+    /// </summary>
+    public CancellationToken Interrupt { get; internal set; }
+
     /// <summary>Closes the host resource. Called once, by <see cref="FdTable"/>, when the last number for it is closed.</summary>
     public virtual void Dispose() { }
 }

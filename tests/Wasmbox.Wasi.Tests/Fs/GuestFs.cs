@@ -22,13 +22,13 @@ public sealed class GuestFs : IDisposable
 
     public const Rights ReadOnlyRights = Rights.All & ~(Rights.FdWrite | Rights.FdDatasync | Rights.FdAllocate | Rights.FdFilestatSetSize);
 
-    public GuestFs(bool fallback = false, bool withReadOnly = false, long? maxDiskWrite = null, int? maxOpenFiles = null)
+    public GuestFs(bool fallback = false, bool withReadOnly = false, long? maxDiskWrite = null, int? maxOpenFiles = null, bool allowSpecialFiles = false)
     {
         Tree = new TempTree();
         BeneathResolver.ForceFallback = fallback;
         var preopens = new List<DirGrant> { new(Tree.Grant, "/sandbox", false) };
         if (withReadOnly) preopens.Add(new DirGrant(Tree.ReadOnlyGrant, "/ro", true));
-        Fixture = new HostFixture(new WasiOptions { Preopens = preopens, MaxDiskWriteBytes = maxDiskWrite, MaxOpenFiles = maxOpenFiles });
+        Fixture = new HostFixture(new WasiOptions { Preopens = preopens, MaxDiskWriteBytes = maxDiskWrite, MaxOpenFiles = maxOpenFiles, AllowSpecialFiles = allowSpecialFiles });
     }
 
     public TempTree Tree { get; }

@@ -4,7 +4,7 @@ namespace Wasmbox.Wasi.Net.Interop;
 
 internal static partial class Sys
 {
-    public const short POLLIN = 0x001, POLLERR = 0x008, POLLHUP = 0x010, POLLNVAL = 0x020, POLLRDHUP = 0x2000;
+    public const short POLLIN = 0x001, POLLOUT = 0x004, POLLERR = 0x008, POLLHUP = 0x010, POLLNVAL = 0x020, POLLRDHUP = 0x2000;
 
     /// <summary><c>struct pollfd</c> of Linux.</summary>
     [StructLayout(LayoutKind.Sequential)]
