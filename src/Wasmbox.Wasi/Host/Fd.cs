@@ -39,11 +39,11 @@ public sealed partial class WasiHost
 
     /// <summary>
     /// <c>fd_allocate(fd, offset, len)</c>: makes sure the bytes [offset, offset+len) are allocated (posix_fallocate);
-    /// growth counts against <c>--max-disk-write</c>. See docs.md#fd_allocate.
+    /// the blocks it allocates count against <c>--max-disk-write</c>. See docs.md#fd_allocate.
     /// </summary>
     /// <returns>
     /// EBADF: not open (or a directory). ENOTCAPABLE: no fd_allocate right. EPERM: read-only grant. EINVAL: len is 0 or
-    /// a value does not fit a host offset. EFBIG: offset+len too large. EDQUOT: the growth is beyond the disk quota.
+    /// a value does not fit a host offset. EFBIG: offset+len too large. EDQUOT: len (the most the call can allocate) is beyond what the disk quota has left.
     /// ESPIPE: a stream.
     /// </returns>
     public Errno FdAllocate(GuestMemory memory, int fd, ulong offset, ulong len)

@@ -365,7 +365,9 @@ public sealed class FdTests
     [Fact]
     public void FdWrite_DiskQuota_CutsShortThenDquot()
     {
-        using var g = WithFile(out var fd, "", maxDiskWrite: 10);
+        // Why an 8 KiB file: overwriting blocks it already has stores nothing new, so each write costs just its bytes
+        // (a write into an empty file would cost a whole block, far past this 10-byte quota: Fs/DiskChargeTests.cs).
+        using var g = WithFile(out var fd, new string('.', 8192), maxDiskWrite: 10);
 
         Assert.Equal(Errno.Success, g.Write(fd, "123456"));
         Assert.Equal(6u, g.Fixture.U32(GuestFs.OutFd));
@@ -374,8 +376,8 @@ public sealed class FdTests
         Assert.Equal(4u, g.Fixture.U32(GuestFs.OutFd));
         Assert.True(g.Fixture.Context.Quotas.DiskWriteLimitHit);
         Assert.Equal(Errno.Dquot, g.Write(fd, "x"));
-        Assert.Equal(Errno.Dquot, g.Host.FdFilestatSetSize(g.Fixture.View, fd, 1000));
-        Assert.Equal("123456789a", File.ReadAllText(g.Tree.InGrant("f.txt")));
+        Assert.Equal(Errno.Dquot, g.Host.FdFilestatSetSize(g.Fixture.View, fd, 10_000));
+        Assert.Equal("123456789a" + new string('.', 8192 - 10), File.ReadAllText(g.Tree.InGrant("f.txt")));
         Assert.Equal(10, g.Fixture.Context.Quotas.DiskWritten);
     }
 
