@@ -10,7 +10,7 @@ namespace Wasmbox.Wasi.Host;
 // The path_* group: operations on a path relative to a directory descriptor. Every path is resolved beneath that
 // descriptor by the kernel (Fs/BeneathResolver.cs); calls on the final component act on its name relative to its
 // parent's handle, never on a re-walked string. Order of checks: descriptor (EBADF), kind (ENOTDIR), rights
-// (ENOTCAPABLE), flags (EINVAL), the path (EILSEQ, EINVAL for NUL, ENOENT for empty, ENOTCAPABLE for
+// (ENOTCAPABLE), flags (EINVAL), the path (ENAMETOOLONG, EILSEQ, EINVAL for NUL, ENOENT for empty, ENOTCAPABLE for
 // absolute), read-only grant (EPERM), the disk quota for a call that creates an entry (EDQUOT), then the host.
 public sealed partial class WasiHost
 {
@@ -279,9 +279,8 @@ public sealed partial class WasiHost
         if (errno != Errno.Success) return errno;
         using (parent)
         {
-            const int PathMax = 4096;
-            var target = stackalloc byte[PathMax];
-            var n = Sys.Readlinkat(parent.Dir, parent.Name, target, PathMax);
+            var target = stackalloc byte[Sys.PATH_MAX];
+            var n = Sys.Readlinkat(parent.Dir, parent.Name, target, Sys.PATH_MAX);
             if (n < 0) return ErrnoMapping.LastError();
             var copied = (int)Math.Min(n, destination.Length);
             new ReadOnlySpan<byte>(target, copied).CopyTo(destination);
@@ -427,12 +426,21 @@ public sealed partial class WasiHost
     /// Reads a path argument and refuses what can never be resolved beneath a directory.
     /// </summary>
     /// <returns>
+    /// ENAMETOOLONG: <see cref="Sys.PATH_MAX"/> bytes or more (the kernel takes no longer path, its NUL included).
     /// EILSEQ: not UTF-8. EINVAL: a NUL byte (the host would silently cut the path there; Wasmtime refuses it as
     /// invalid input too). ENOENT: empty (as POSIX). ENOTCAPABLE: absolute (a refusal; WASI paths are relative to
     /// their descriptor).
     /// </returns>
     private Errno ReadPath(GuestMemory memory, uint ptr, uint len, out string path)
     {
+        path = "";
+        if (len >= Sys.PATH_MAX)
+        {
+            // Why before reading: a 2 GiB path would be decoded (and fail with OutOfMemoryException) before the kernel
+            // could refuse it. The bounds still come first: an out-of-bounds pointer traps, whatever its length.
+            memory.RequireInBounds(ptr, len);
+            return Errno.Nametoolong;
+        }
         var errno = memory.ReadString(ptr, len, out path);
         if (errno != Errno.Success) return errno;
         if (path.Contains('\0')) return Refuse(Errno.Inval, "path contains a NUL byte");
