@@ -3,6 +3,7 @@ using System.Text;
 using Wasmbox.Wasi.Abi;
 using Wasmbox.Wasi.State;
 using Wasmbox.Wasi.Tests.Fs;
+using Wasmbox.Wasi.Tests.Memory;
 
 namespace Wasmbox.Wasi.Tests.Host;
 
@@ -379,6 +380,20 @@ public sealed class FdTests
         Assert.Equal(Errno.Dquot, g.Host.FdFilestatSetSize(g.Fixture.View, fd, 10_000));
         Assert.Equal("123456789a" + new string('.', 8192 - 10), File.ReadAllText(g.Tree.InGrant("f.txt")));
         Assert.Equal(10, g.Fixture.Context.Quotas.DiskWritten);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(8u)]
+    public void FdWrite_IovecArrayOf4GiB_TrapsRatherThanWrapping(uint iovs)
+    {
+        using var g = WithFile(out var fd, "");
+        using var memory = new LargeMemory();
+
+        // iovs_len × 8 = 2^32, which is 0 in 32-bit arithmetic: an empty array that the loop would then walk 2^29 times.
+        Assert.Throws<WasiTrap>(() => g.Host.FdWrite(memory.View(), fd, iovs, 0x2000_0000, 0x100));
+
+        Assert.Equal(0, new FileInfo(g.Tree.InGrant("f.txt")).Length);
     }
 
     [Fact]
