@@ -6,6 +6,11 @@ public sealed class Quotas(long? maxDiskWriteBytes, long? maxOutputBytes)
     public long? MaxDiskWriteBytes { get; } = maxDiskWriteBytes;
     public long? MaxOutputBytes { get; } = maxOutputBytes;
 
+    /// <summary>
+    /// Bytes charged against <see cref="MaxDiskWriteBytes"/> so far (what counts: <see cref="Fs.DiskCharge"/>). Never
+    /// goes down: a file removed or shrunk gives nothing back. May pass the quota by one call's overshoot. Stays 0 when
+    /// there is no quota, as nothing is measured then.
+    /// </summary>
     public long DiskWritten { get; private set; }
     public long OutputWritten { get; private set; }
 
@@ -13,28 +18,30 @@ public sealed class Quotas(long? maxDiskWriteBytes, long? maxOutputBytes)
     public bool OutputLimitHit { get; private set; }
     public bool OpenFilesLimitHit { get; set; }
 
-    /// <summary>How many of <paramref name="wanted"/> bytes may still be written to disk; marks the limit hit when not all.</summary>
-    public long TakeDisk(long wanted)
+    /// <summary>Whether there is a disk quota (and so whether host calls are measured at all).</summary>
+    public bool LimitsDisk => MaxDiskWriteBytes is not null;
+
+    /// <summary>How many of <paramref name="wanted"/> bytes the disk quota still has room for (all of them without a quota); takes nothing.</summary>
+    public long DiskRoom(long wanted) =>
+        MaxDiskWriteBytes is { } max ? Math.Clamp(max - DiskWritten, 0, wanted) : wanted;
+
+    /// <summary>Whether all of <paramref name="wanted"/> bytes fit in what is left; a refusal marks the limit hit. Takes nothing.</summary>
+    public bool HasDiskRoom(long wanted)
     {
-        var allowed = MaxDiskWriteBytes is { } max ? Math.Clamp(max - DiskWritten, 0, wanted) : wanted;
-        if (allowed < wanted) DiskWriteLimitHit = true;
-        DiskWritten += allowed;
-        return allowed;
+        if (wanted <= 0 || DiskRoom(wanted) == wanted) return true;
+        DiskWriteLimitHit = true;
+        return false;
     }
 
-    /// <summary>Takes all of <paramref name="wanted"/> or nothing; a refusal marks the limit hit and spends nothing.</summary>
-    public bool TryTakeDisk(long wanted)
+    /// <summary>Adds <paramref name="bytes"/> the host stored for the guest; marks the limit hit once the count passes the quota.</summary>
+    public void ChargeDisk(long bytes)
     {
-        if (MaxDiskWriteBytes is { } max && wanted > max - DiskWritten)
-        {
-            DiskWriteLimitHit = true;
-            return false;
-        }
-        DiskWritten += wanted;
-        return true;
+        if (MaxDiskWriteBytes is not { } max) return;
+        DiskWritten += bytes;
+        if (DiskWritten > max) DiskWriteLimitHit = true;
     }
 
-    /// <summary>Records that a write was refused because the quota is spent.</summary>
+    /// <summary>Records that a call was refused or cut short because the quota is spent.</summary>
     public void MarkDiskLimitHit() => DiskWriteLimitHit = true;
 
     /// <summary>How many of <paramref name="wanted"/> output bytes may still be passed on; marks the limit hit when not all.</summary>

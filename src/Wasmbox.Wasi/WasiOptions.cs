@@ -33,7 +33,10 @@ public sealed record WasiOptions
     /// <summary><c>--max-open-files</c>: descriptors open at once, stdio and preopens included (EMFILE beyond).</summary>
     public int? MaxOpenFiles { get; init; }
 
-    /// <summary><c>--max-disk-write</c>: bytes written to files under the grants (EDQUOT beyond).</summary>
+    /// <summary>
+    /// <c>--max-disk-write</c>: bytes the guest may make the host store under its grants over the run, counted in
+    /// allocated blocks, with a minimum per new entry (Fs/DiskCharge.cs); EDQUOT beyond.
+    /// </summary>
     public long? MaxDiskWriteBytes { get; init; }
 
     /// <summary><c>--max-output</c>: bytes written to stdout and stderr together; beyond it output is dropped.</summary>

@@ -144,15 +144,14 @@ internal static class BeneathResolver
     /// <summary>The target of the symlink <paramref name="name"/> in <paramref name="dir"/>; EINVAL when it is not a symlink.</summary>
     public static unsafe Errno ReadLink(SafeFileHandle dir, string name, out string target)
     {
-        const int PathMax = 4096;
-        var buffer = stackalloc byte[PathMax];
-        var n = Sys.Readlinkat(dir, name, buffer, PathMax);
+        var buffer = stackalloc byte[Sys.PATH_MAX];
+        var n = Sys.Readlinkat(dir, name, buffer, Sys.PATH_MAX);
         if (n < 0)
         {
             target = "";
             return ErrnoMapping.LastError();
         }
-        if (n >= PathMax)
+        if (n >= Sys.PATH_MAX)
         {
             target = "";
             return Errno.Nametoolong;

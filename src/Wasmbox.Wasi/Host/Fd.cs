@@ -39,11 +39,11 @@ public sealed partial class WasiHost
 
     /// <summary>
     /// <c>fd_allocate(fd, offset, len)</c>: makes sure the bytes [offset, offset+len) are allocated (posix_fallocate);
-    /// growth counts against <c>--max-disk-write</c>. See docs.md#fd_allocate.
+    /// the blocks it allocates count against <c>--max-disk-write</c>. See docs.md#fd_allocate.
     /// </summary>
     /// <returns>
     /// EBADF: not open (or a directory). ENOTCAPABLE: no fd_allocate right. EPERM: read-only grant. EINVAL: len is 0 or
-    /// a value does not fit a host offset. EFBIG: offset+len too large. EDQUOT: the growth is beyond the disk quota.
+    /// a value does not fit a host offset. EFBIG: offset+len too large. EDQUOT: len (the most the call can allocate) is beyond what the disk quota has left.
     /// ESPIPE: a stream.
     /// </returns>
     public Errno FdAllocate(GuestMemory memory, int fd, ulong offset, ulong len)
@@ -419,8 +419,13 @@ public sealed partial class WasiHost
     private static Errno CheckIovecs(GuestMemory memory, uint iovs, uint iovsLen)
     {
         if (iovs % 4 != 0) throw WasiTrap.Misaligned(iovs, 4);
-        if ((ulong)iovsLen * IovecSize > memory.Length) throw WasiTrap.OutOfBounds(iovs, uint.MaxValue, memory.Length);
-        var array = memory.Slice(iovs, iovsLen * IovecSize);
+        // Why 64 bits: in 32, iovs_len = 2^29 makes the array 0 bytes long, and a 4 GiB memory would then let the
+        // loop in Vectored read 2^29 entries wrapping around the address space instead of trapping. (A 4 GiB array,
+        // which could only be a whole 4 GiB memory, traps too: no host span is that long.)
+        var arrayBytes = (ulong)iovsLen * IovecSize;
+        if (arrayBytes > uint.MaxValue || iovs + arrayBytes > memory.Length)
+            throw WasiTrap.OutOfBounds(iovs, (uint)Math.Min(arrayBytes, uint.MaxValue), memory.Length);
+        var array = memory.Slice(iovs, (uint)arrayBytes);
         ulong total = 0;
         for (var i = 0; i < array.Length; i += (int)IovecSize)
         {
@@ -435,6 +440,7 @@ public sealed partial class WasiHost
     /// <summary>The buffer of iovec number <paramref name="index"/> (already checked by <see cref="CheckIovecs"/>).</summary>
     private static Span<byte> Iovec(GuestMemory memory, uint iovs, uint index)
     {
+        // Cannot wrap: CheckIovecs found the whole array inside the memory.
         var entry = iovs + index * IovecSize;
         return memory.Slice(memory.ReadU32(entry), memory.ReadU32(entry + 4));
     }

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Wasmbox.Wasi.Abi;
 using Wasmbox.Wasi.Fs;
 using Wasmbox.Wasi.Fs.Interop;
@@ -9,8 +10,8 @@ namespace Wasmbox.Wasi.Host;
 // The path_* group: operations on a path relative to a directory descriptor. Every path is resolved beneath that
 // descriptor by the kernel (Fs/BeneathResolver.cs); calls on the final component act on its name relative to its
 // parent's handle, never on a re-walked string. Order of checks: descriptor (EBADF), kind (ENOTDIR), rights
-// (ENOTCAPABLE), flags (EINVAL), the path (EILSEQ, EINVAL for NUL, ENOENT for empty, ENOTCAPABLE for absolute),
-// read-only grant (EPERM), then the host.
+// (ENOTCAPABLE), flags (EINVAL), the path (ENAMETOOLONG, EILSEQ, EINVAL for NUL, ENOENT for empty, ENOTCAPABLE for
+// absolute), read-only grant (EPERM), the disk quota for a call that creates an entry (EDQUOT), then the host.
 public sealed partial class WasiHost
 {
     /// <summary>Mode of files path_open creates (the process umask applies, as for any open(2)).</summary>
@@ -22,7 +23,8 @@ public sealed partial class WasiHost
     /// <summary><c>path_create_directory(fd, path)</c>: mkdirat. See docs.md#path_create_directory.</summary>
     /// <returns>
     /// EBADF, ENOTDIR (fd is not a directory), ENOTCAPABLE (no path_create_directory right, or the path leaves fd),
-    /// EPERM (read-only grant), EEXIST, ENOENT (a parent is missing), and the path errors listed on the group.
+    /// EPERM (read-only grant), EEXIST, ENOENT (a parent is missing), EDQUOT (<c>--max-disk-write</c> has no room
+    /// for one more entry; nothing is created), and the path errors listed on the group.
     /// </returns>
     public Errno PathCreateDirectory(GuestMemory memory, int fd, uint path, uint pathLen)
     {
@@ -35,7 +37,13 @@ public sealed partial class WasiHost
         errno = Parent(dir, guestPath, follow: false, out var parent);
         if (errno != Errno.Success) return errno;
         using (parent)
-            return Sys.Mkdirat(parent.Dir, parent.Name, CreateDirectoryMode) == 0 ? Errno.Success : ErrnoMapping.LastError();
+        {
+            errno = StartCreate(parent, out var charge);
+            if (errno != Errno.Success) return errno;
+            if (Sys.Mkdirat(parent.Dir, parent.Name, CreateDirectoryMode) != 0) return ErrnoMapping.LastError();
+            charge.ChargeNewEntry(parent.Dir, parent.Name);
+            return Errno.Success;
+        }
     }
 
     /// <summary>
@@ -96,7 +104,8 @@ public sealed partial class WasiHost
     /// <returns>
     /// EBADF, ENOTDIR, ENOTCAPABLE (path_link_source on old_fd, path_link_target on new_fd, or a path leaving its
     /// descriptor), EINVAL (unknown lookup flags), EPERM (either side is a read-only grant: a link out of one would
-    /// make its file writable through the other; or the source is a directory), EEXIST, ENOENT, EXDEV.
+    /// make its file writable through the other; or the source is a directory), EEXIST, ENOENT, EXDEV, EDQUOT
+    /// (<c>--max-disk-write</c> has no room for one more entry).
     /// </returns>
     public Errno PathLink(GuestMemory memory, int oldFd, uint oldFlags, uint oldPath, uint oldPathLen, int newFd, uint newPath, uint newPathLen)
     {
@@ -126,7 +135,11 @@ public sealed partial class WasiHost
                 if (errno != Errno.Success) return errno;
                 errno = CheckTrailingSlashCreate(to);
                 if (errno != Errno.Success) return errno;
-                return Sys.Linkat(from.Dir, from.Name, to.Dir, to.Name, 0) == 0 ? Errno.Success : ErrnoMapping.LastError();
+                errno = StartCreate(to, out var charge);
+                if (errno != Errno.Success) return errno;
+                if (Sys.Linkat(from.Dir, from.Name, to.Dir, to.Name, 0) != 0) return ErrnoMapping.LastError();
+                charge.ChargeNewLink();
+                return Errno.Success;
             }
         }
     }
@@ -147,7 +160,8 @@ public sealed partial class WasiHost
     /// creat without path_create_file; trunc without path_filestat_set_size; the path leaves fd), EINVAL (unknown
     /// lookup, open or fd flags; directory with creat/excl/trunc), EPERM (read-only grant), EEXIST (creat|excl),
     /// EISDIR (write access to a directory), ELOOP (a final symlink without symlink_follow), ENOENT,
-    /// EMFILE (<c>--max-open-files</c>). Traps on a bad opened_fd pointer, before anything is opened or created.
+    /// EMFILE (<c>--max-open-files</c>), EDQUOT (creat would create the file and <c>--max-disk-write</c> has no room
+    /// for one more entry; nothing is created). Traps on a bad opened_fd pointer, before anything is opened or created.
     /// </returns>
     public Errno PathOpen(GuestMemory memory, int fd, uint dirflags, uint path, uint pathLen, uint oflags, ulong fsRightsBase, ulong fsRightsInheriting, uint fdflags, uint openedFdPtr)
     {
@@ -197,7 +211,7 @@ public sealed partial class WasiHost
         // FIFO without it blocks until a writer comes, where no deadline reaches. Cleared again below for a regular file.
         hostFlags |= Sys.O_NONBLOCK;
 
-        errno = Escaped(BeneathResolver.Open(dir.Handle, guestPath, hostFlags, CreateFileMode, out var handle), WasiNames.PathOpen, guestPath);
+        errno = Escaped(OpenCharged(dir, guestPath, hostFlags, follow: dirflags != 0, out var handle), WasiNames.PathOpen, guestPath);
         // A FIFO opened for writing with no reader, or a socket, fails with ENXIO: still a special file to refuse.
         if (errno == Errno.Nxio && !Context.Options.AllowSpecialFiles && IsSpecialEntry(dir, guestPath, hostFlags))
             return RefuseSpecial(guestPath);
@@ -232,6 +246,37 @@ public sealed partial class WasiHost
     }
 
     /// <summary>
+    /// Opens <paramref name="path"/> beneath <paramref name="dir"/> (<see cref="BeneathResolver.Open"/>); an open with
+    /// O_CREAT that creates the file is charged to the disk quota as a new entry, and refused (EDQUOT) when the quota
+    /// has no room for one.
+    /// </summary>
+    private Errno OpenCharged(HostDirectoryFd dir, string path, int hostFlags, bool follow, out SafeFileHandle handle)
+    {
+        if ((hostFlags & Sys.O_CREAT) == 0 || !Context.Quotas.LimitsDisk)
+            return BeneathResolver.Open(dir.Handle, path, hostFlags, CreateFileMode, out handle);
+        Errno errno;
+        if ((hostFlags & Sys.O_EXCL) == 0)
+        {
+            // Why open twice: only an open that creates the file costs an entry, and only that one may be refused once
+            // the quota is spent (a guest reopening its own file with O_CREAT must still get it). So first open what
+            // is there without creating; only ENOENT goes on to create.
+            errno = BeneathResolver.Open(dir.Handle, path, hostFlags & ~Sys.O_CREAT, 0, out handle);
+            if (errno != Errno.Noent) return errno;
+        }
+        handle = null!;
+        errno = BeneathResolver.OpenParent(dir.Handle, path, follow, out var parent);
+        if (errno != Errno.Success) return errno;
+        using (parent)
+        {
+            errno = StartCreate(parent, out var charge);
+            if (errno != Errno.Success) return errno;
+            errno = BeneathResolver.Open(dir.Handle, path, hostFlags, CreateFileMode, out handle);
+            if (errno == Errno.Success) charge.ChargeNewEntry(handle);
+            return errno;
+        }
+    }
+
+    /// <summary>
     /// <c>path_readlink(fd, path, buf, buf_len, bufused)</c>: the target of a symlink, truncated to buf_len (a guest
     /// that sees bufused == buf_len retries with a bigger buffer). No NUL is written. See docs.md#path_readlink.
     /// </summary>
@@ -248,9 +293,8 @@ public sealed partial class WasiHost
         if (errno != Errno.Success) return errno;
         using (parent)
         {
-            const int PathMax = 4096;
-            var target = stackalloc byte[PathMax];
-            var n = Sys.Readlinkat(parent.Dir, parent.Name, target, PathMax);
+            var target = stackalloc byte[Sys.PATH_MAX];
+            var n = Sys.Readlinkat(parent.Dir, parent.Name, target, Sys.PATH_MAX);
             if (n < 0) return ErrnoMapping.LastError();
             var copied = (int)Math.Min(n, destination.Length);
             new ReadOnlySpan<byte>(target, copied).CopyTo(destination);
@@ -314,7 +358,12 @@ public sealed partial class WasiHost
                     if (errno != Errno.Success) return errno;
                     if (stat.Filetype != Filetype.Directory) return Errno.Notdir;
                 }
-                return Sys.Renameat(from.Dir, from.Name, to.Dir, to.Name) == 0 ? Errno.Success : ErrnoMapping.LastError();
+                // Why no quota check: a rename creates no entry, but the target directory may still grow, so it is measured.
+                errno = DiskCharge.Measure(Context.Quotas, to.Dir, out var charge);
+                if (errno != Errno.Success) return errno;
+                if (Sys.Renameat(from.Dir, from.Name, to.Dir, to.Name) != 0) return ErrnoMapping.LastError();
+                charge.ChargeGrowth();
+                return Errno.Success;
             }
         }
     }
@@ -327,7 +376,10 @@ public sealed partial class WasiHost
     /// that later walk the grant would follow it. A relative target is stored as given; following it is confined like
     /// any other path, so one that climbs out of the grant simply fails to resolve for the guest.
     /// </remarks>
-    /// <returns>EBADF, ENOTDIR, ENOTCAPABLE, EPERM (read-only grant), EEXIST, ENOENT (empty target; missing parent).</returns>
+    /// <returns>
+    /// EBADF, ENOTDIR, ENOTCAPABLE, EPERM (read-only grant), EEXIST, ENOENT (empty target; missing parent), EDQUOT
+    /// (<c>--max-disk-write</c> has no room for one more entry).
+    /// </returns>
     public Errno PathSymlink(GuestMemory memory, uint oldPath, uint oldPathLen, int fd, uint newPath, uint newPathLen)
     {
         var errno = DirectoryFd(fd, Rights.PathSymlink, WasiNames.PathSymlink, out var dir);
@@ -344,7 +396,11 @@ public sealed partial class WasiHost
         {
             errno = CheckTrailingSlashCreate(parent);
             if (errno != Errno.Success) return errno;
-            return Sys.Symlinkat(target, parent.Dir, parent.Name) == 0 ? Errno.Success : ErrnoMapping.LastError();
+            errno = StartCreate(parent, out var charge);
+            if (errno != Errno.Success) return errno;
+            if (Sys.Symlinkat(target, parent.Dir, parent.Name) != 0) return ErrnoMapping.LastError();
+            charge.ChargeNewEntry(parent.Dir, parent.Name);
+            return Errno.Success;
         }
     }
 
@@ -384,12 +440,21 @@ public sealed partial class WasiHost
     /// Reads a path argument and refuses what can never be resolved beneath a directory.
     /// </summary>
     /// <returns>
+    /// ENAMETOOLONG: <see cref="Sys.PATH_MAX"/> bytes or more (the kernel takes no longer path, its NUL included).
     /// EILSEQ: not UTF-8. EINVAL: a NUL byte (the host would silently cut the path there; Wasmtime refuses it as
     /// invalid input too). ENOENT: empty (as POSIX). ENOTCAPABLE: absolute (a refusal; WASI paths are relative to
     /// their descriptor).
     /// </returns>
     private Errno ReadPath(GuestMemory memory, uint ptr, uint len, out string path)
     {
+        path = "";
+        if (len >= Sys.PATH_MAX)
+        {
+            // Why before reading: a 2 GiB path would be decoded (and fail with OutOfMemoryException) before the kernel
+            // could refuse it. The bounds still come first: an out-of-bounds pointer traps, whatever its length.
+            memory.RequireInBounds(ptr, len);
+            return Errno.Nametoolong;
+        }
         var errno = memory.ReadString(ptr, len, out path);
         if (errno != Errno.Success) return errno;
         if (path.Contains('\0')) return Refuse(Errno.Inval, "path contains a NUL byte");
@@ -430,6 +495,27 @@ public sealed partial class WasiHost
 
     private Errno Escaped(Errno errno, string call, string path) =>
         errno == Errno.Notcapable ? Refuse(errno, $"{call}: '{path}' leads outside its directory") : errno;
+
+    /// <summary>
+    /// Before a call that creates the entry <paramref name="target"/> (mkdir, symlink, link): checks that the disk quota
+    /// has room for one more entry and measures the directory it goes into (<see cref="DiskCharge"/>).
+    /// </summary>
+    /// <returns>
+    /// EDQUOT (the limit marked hit) when there is no room; but EEXIST when the name is taken, which the host call
+    /// would answer without creating anything, so a guest that only checks for EEXIST is not misled.
+    /// </returns>
+    private Errno StartCreate(ResolvedParent target, out DiskCharge charge)
+    {
+        charge = default;
+        var quotas = Context.Quotas;
+        if (quotas.DiskRoom(DiskCharge.EntryCost) < DiskCharge.EntryCost)
+        {
+            if (FileStatus.OfEntry(target.Dir, target.Name, out _) == Errno.Success) return Errno.Exist;
+            quotas.MarkDiskLimitHit();
+            return Errno.Dquot;
+        }
+        return DiskCharge.Measure(quotas, target.Dir, out charge);
+    }
 
     /// <summary>A source written "name/" must be a directory (ENOTDIR otherwise).</summary>
     private static Errno CheckTrailingSlashSource(ResolvedParent source)

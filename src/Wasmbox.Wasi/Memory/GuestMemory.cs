@@ -37,6 +37,12 @@ public readonly unsafe ref struct GuestMemory
         return new Span<byte>(_base + ptr, (int)len);
     }
 
+    /// <summary>Traps unless the bytes [ptr, ptr+len) are all inside the memory; reads nothing (so any length is fine).</summary>
+    public void RequireInBounds(uint ptr, uint len)
+    {
+        if ((ulong)ptr + len > Length) throw WasiTrap.OutOfBounds(ptr, len, Length);
+    }
+
     public byte ReadU8(uint ptr) => Slice(ptr, 1)[0];
     public void WriteU8(uint ptr, byte value) => Slice(ptr, 1)[0] = value;
     public ushort ReadU16(uint ptr) => BinaryPrimitives.ReadUInt16LittleEndian(Aligned(ptr, 2));

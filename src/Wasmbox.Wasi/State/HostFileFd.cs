@@ -9,10 +9,11 @@ namespace Wasmbox.Wasi.State;
 /// A host file (or device) the guest opened with path_open beneath one of its directories.
 /// </summary>
 /// <remarks>
-/// <para>Owns the host descriptor. Bytes written through it count against <c>--max-disk-write</c>: a write is cut to
-/// what the quota still allows (a short write, as POSIX write(2) does at a quota), and once nothing is left it fails
-/// with <see cref="Errno.Dquot"/>. Growth by fd_allocate or fd_filestat_set_size counts too, all or nothing: growth
-/// beyond what is left is refused with EDQUOT, counts the limit as hit, and spends nothing.</para>
+/// <para>Owns the host descriptor. What it makes the host store counts against <c>--max-disk-write</c>, measured in
+/// allocated blocks (<see cref="DiskCharge"/>). A write is cut to the bytes the quota still has room for (a short
+/// write, as POSIX write(2) does at a quota), and once nothing is left it fails with <see cref="Errno.Dquot"/>.
+/// fd_allocate is all or nothing on its length (the most it can allocate), fd_filestat_set_size on the size growth:
+/// beyond what is left they are refused with EDQUOT, count the limit as hit, and spend and change nothing.</para>
 /// <para>Read-only files (from read-only grants) are refused by the host calls before they get here; the host
 /// descriptor is also opened O_RDONLY then, so the kernel would refuse as well.</para>
 /// <para>A special file (a FIFO or a device, opened only with <see cref="WasiOptions.AllowSpecialFiles"/>) keeps its host
@@ -91,13 +92,13 @@ public sealed class HostFileFd : WasiFd
     public override unsafe Errno Write(ReadOnlySpan<byte> data, out int written)
     {
         written = 0;
-        var allowed = DiskAllowance(data.Length);
-        if (allowed == 0 && data.Length > 0) return RefuseDisk();
+        var errno = StartWrite(data.Length, out var allowed, out var charge);
+        if (errno != Errno.Success) return errno;
         while (true)
         {
             nint n;
             fixed (byte* p = data) n = Sys.Write(Handle, p, (nuint)allowed);
-            if (!MustWait(n)) return Charged(n, allowed, data.Length, out written);
+            if (!MustWait(n)) return Charged(n, allowed, data.Length, charge, out written);
             Blocking.WaitReady(Handle, Net.Interop.Sys.POLLOUT, Interrupt);
         }
     }
@@ -113,11 +114,11 @@ public sealed class HostFileFd : WasiFd
     {
         written = 0;
         if (offset > long.MaxValue) return Errno.Inval;
-        var allowed = DiskAllowance(data.Length);
-        if (allowed == 0 && data.Length > 0) return RefuseDisk();
+        var errno = StartWrite(data.Length, out var allowed, out var charge);
+        if (errno != Errno.Success) return errno;
         nint n;
         fixed (byte* p = data) n = Sys.Pwrite(Handle, p, (nuint)allowed, (long)offset);
-        return Charged(n, allowed, data.Length, out written);
+        return Charged(n, allowed, data.Length, charge, out written);
     }
 
     public override Errno Seek(long offset, Whence whence, out ulong newOffset)
@@ -159,9 +160,15 @@ public sealed class HostFileFd : WasiFd
         if (offset > long.MaxValue || length > long.MaxValue) return Errno.Inval;
         if (length == 0) return Errno.Inval;
         if (offset + length > long.MaxValue) return Errno.Fbig;
-        var errno = ChargeGrowth(offset + length);
+        // Why the whole length, even where the file already has blocks: it is the most the call can allocate, and the
+        // cost is only known afterwards. Checking the size growth alone let a 1-byte write at N-1 make fallocate(0, N) free.
+        if (!_quotas.HasDiskRoom((long)length)) return Errno.Dquot;
+        var errno = DiskCharge.Measure(_quotas, Handle, out var charge);
         if (errno != Errno.Success) return errno;
-        return ErrnoMapping.ToWasi((HostErrno)Sys.PosixFallocate(Handle, (long)offset, (long)length));
+        // posix_fallocate returns its error; charged even on failure, as a failed fallocate may keep what it allocated.
+        errno = ErrnoMapping.ToWasi((HostErrno)Sys.PosixFallocate(Handle, (long)offset, (long)length));
+        charge.ChargeResize();
+        return errno;
     }
 
     public override Errno FilestatGet(out Filestat stat) => FileStatus.Of(Handle, out stat);
@@ -169,9 +176,12 @@ public sealed class HostFileFd : WasiFd
     public override Errno FilestatSetSize(ulong size)
     {
         if (size > long.MaxValue) return Errno.Inval;
-        var errno = ChargeGrowth(size);
+        var errno = DiskCharge.Measure(_quotas, Handle, out var charge);
         if (errno != Errno.Success) return errno;
-        return Sys.Ftruncate(Handle, (long)size) == 0 ? Errno.Success : ErrnoMapping.LastError();
+        if (!_quotas.HasDiskRoom(charge.SizeGrowthTo((long)size))) return Errno.Dquot;
+        errno = Sys.Ftruncate(Handle, (long)size) == 0 ? Errno.Success : ErrnoMapping.LastError();
+        charge.ChargeResize();
+        return errno;
     }
 
     public override unsafe Errno FilestatSetTimes(ulong atim, ulong mtim, Fstflags flags)
@@ -195,37 +205,31 @@ public sealed class HostFileFd : WasiFd
 
     public override void Dispose() => Handle.Dispose();
 
-    private Errno RefuseDisk()
+    /// <summary>
+    /// Before a write of <paramref name="wanted"/> bytes: how many the quota has room for, and the file measured.
+    /// EDQUOT (the limit marked hit) when there is room for none.
+    /// </summary>
+    private Errno StartWrite(int wanted, out int allowed, out DiskCharge charge)
     {
-        _quotas.MarkDiskLimitHit();
-        return Errno.Dquot;
+        charge = default;
+        allowed = (int)_quotas.DiskRoom(wanted);
+        if (allowed == 0 && wanted > 0)
+        {
+            _quotas.MarkDiskLimitHit();
+            return Errno.Dquot;
+        }
+        return DiskCharge.Measure(_quotas, Handle, out charge);
     }
 
-    /// <summary>How many of <paramref name="wanted"/> bytes the disk quota still allows (without taking them yet).</summary>
-    private int DiskAllowance(int wanted) =>
-        _quotas.MaxDiskWriteBytes is { } max ? (int)Math.Clamp(max - _quotas.DiskWritten, 0, wanted) : wanted;
-
-    /// <summary>Counts the bytes the host wrote; records the limit as hit when the quota cut the write short.</summary>
-    private Errno Charged(nint n, int allowed, int wanted, out int written)
+    /// <summary>Charges what the write stored; records the limit as hit when the quota cut the write short.</summary>
+    private Errno Charged(nint n, int allowed, int wanted, DiskCharge charge, out int written)
     {
-        written = 0;
-        if (n < 0) return ErrnoMapping.LastError();
-        written = (int)n;
-        _quotas.TakeDisk(n);
-        // Takes nothing more (the quota is spent) but records that the guest wanted past it.
-        if (allowed < wanted && n == allowed) _quotas.TakeDisk(wanted - allowed);
-        return Errno.Success;
-    }
-
-    /// <summary>Charges the growth of the file to <paramref name="newEnd"/> bytes against the disk quota, all or nothing.</summary>
-    private Errno ChargeGrowth(ulong newEnd)
-    {
-        if (_quotas.MaxDiskWriteBytes is null) return Errno.Success;
-        var errno = FileStatus.Of(Handle, out var stat);
-        if (errno != Errno.Success) return errno;
-        if (newEnd <= stat.Size) return Errno.Success;
-        var growth = (long)(newEnd - stat.Size);
-        return _quotas.TryTakeDisk(growth) ? Errno.Success : Errno.Dquot;
+        // Why read the errno first: the statx of the charge would overwrite it.
+        var errno = n < 0 ? ErrnoMapping.LastError() : Errno.Success;
+        written = n < 0 ? 0 : (int)n;
+        charge.ChargeWrite(written);
+        if (allowed < wanted && n == allowed) _quotas.MarkDiskLimitHit();
+        return errno;
     }
 
     private static Errno Result(nint n, out int count)

@@ -59,6 +59,14 @@ public sealed class GuestFs : IDisposable
         return Host.FdWrite(Fixture.View, fd, Iovs, 1, OutFd);
     }
 
+    public Errno Pwrite(int fd, string text, ulong offset)
+    {
+        var len = Put(Buffer, text);
+        Fixture.PutU32(Iovs, Buffer);
+        Fixture.PutU32(Iovs + 4, len);
+        return Host.FdPwrite(Fixture.View, fd, Iovs, 1, offset, OutFd);
+    }
+
     public Errno Read(int fd, int max, out string text)
     {
         Fixture.PutU32(Iovs, Buffer);

@@ -3,6 +3,7 @@ using System.Text;
 using Wasmbox.Wasi.Abi;
 using Wasmbox.Wasi.State;
 using Wasmbox.Wasi.Tests.Fs;
+using Wasmbox.Wasi.Tests.Memory;
 
 namespace Wasmbox.Wasi.Tests.Host;
 
@@ -365,7 +366,9 @@ public sealed class FdTests
     [Fact]
     public void FdWrite_DiskQuota_CutsShortThenDquot()
     {
-        using var g = WithFile(out var fd, "", maxDiskWrite: 10);
+        // Why an 8 KiB file: overwriting blocks it already has stores nothing new, so each write costs just its bytes
+        // (a write into an empty file would cost a whole block, far past this 10-byte quota: Fs/DiskChargeTests.cs).
+        using var g = WithFile(out var fd, new string('.', 8192), maxDiskWrite: 10);
 
         Assert.Equal(Errno.Success, g.Write(fd, "123456"));
         Assert.Equal(6u, g.Fixture.U32(GuestFs.OutFd));
@@ -374,9 +377,23 @@ public sealed class FdTests
         Assert.Equal(4u, g.Fixture.U32(GuestFs.OutFd));
         Assert.True(g.Fixture.Context.Quotas.DiskWriteLimitHit);
         Assert.Equal(Errno.Dquot, g.Write(fd, "x"));
-        Assert.Equal(Errno.Dquot, g.Host.FdFilestatSetSize(g.Fixture.View, fd, 1000));
-        Assert.Equal("123456789a", File.ReadAllText(g.Tree.InGrant("f.txt")));
+        Assert.Equal(Errno.Dquot, g.Host.FdFilestatSetSize(g.Fixture.View, fd, 10_000));
+        Assert.Equal("123456789a" + new string('.', 8192 - 10), File.ReadAllText(g.Tree.InGrant("f.txt")));
         Assert.Equal(10, g.Fixture.Context.Quotas.DiskWritten);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(8u)]
+    public void FdWrite_IovecArrayOf4GiB_TrapsRatherThanWrapping(uint iovs)
+    {
+        using var g = WithFile(out var fd, "");
+        using var memory = new LargeMemory();
+
+        // iovs_len × 8 = 2^32, which is 0 in 32-bit arithmetic: an empty array that the loop would then walk 2^29 times.
+        Assert.Throws<WasiTrap>(() => g.Host.FdWrite(memory.View(), fd, iovs, 0x2000_0000, 0x100));
+
+        Assert.Equal(0, new FileInfo(g.Tree.InGrant("f.txt")).Length);
     }
 
     [Fact]

@@ -1,7 +1,10 @@
 using System.Text;
 using Wasmbox.Wasi.Abi;
 using Wasmbox.Wasi.State;
+using Wasmbox.Wasi.Host;
+using Wasmbox.Wasi.Memory;
 using Wasmbox.Wasi.Tests.Fs;
+using Wasmbox.Wasi.Tests.Memory;
 
 namespace Wasmbox.Wasi.Tests.Host;
 
@@ -205,6 +208,59 @@ public sealed class PathTests
         Assert.Throws<WasiTrap>(() => g.Host.PathOpen(g.Fixture.View, GuestFs.Grant, 1, GuestFs.PathA, len, (uint)Oflags.Creat, (ulong)Rights.All, 0, 0, 0x1001));
 
         Assert.False(File.Exists(g.Tree.InGrant("created.txt")));
+    }
+
+    private delegate Errno PathCall(WasiHost host, GuestMemory memory, uint ptr, uint len);
+
+    /// <summary>Every path_* call, with the path under test as its (first) path; a second path is "x" at <see cref="Other"/>.</summary>
+    private static readonly Dictionary<string, PathCall> PathCalls = new()
+    {
+        ["path_create_directory"] = (h, m, p, l) => h.PathCreateDirectory(m, GuestFs.Grant, p, l),
+        ["path_filestat_get"] = (h, m, p, l) => h.PathFilestatGet(m, GuestFs.Grant, 0, p, l, 0x200),
+        ["path_filestat_set_times"] = (h, m, p, l) => h.PathFilestatSetTimes(m, GuestFs.Grant, 0, p, l, 0, 0, 0),
+        ["path_link"] = (h, m, p, l) => h.PathLink(m, GuestFs.Grant, 0, p, l, GuestFs.Grant, Other, 1),
+        ["path_link new"] = (h, m, p, l) => h.PathLink(m, GuestFs.Grant, 0, Other, 1, GuestFs.Grant, p, l),
+        ["path_open"] = (h, m, p, l) => h.PathOpen(m, GuestFs.Grant, 0, p, l, (uint)Oflags.Creat, (ulong)GuestFs.ReadWrite, (ulong)GuestFs.ReadWrite, 0, 0x200),
+        ["path_readlink"] = (h, m, p, l) => h.PathReadlink(m, GuestFs.Grant, p, l, 0x200, 16, 0x300),
+        ["path_remove_directory"] = (h, m, p, l) => h.PathRemoveDirectory(m, GuestFs.Grant, p, l),
+        ["path_rename"] = (h, m, p, l) => h.PathRename(m, GuestFs.Grant, p, l, GuestFs.Grant, Other, 1),
+        ["path_rename new"] = (h, m, p, l) => h.PathRename(m, GuestFs.Grant, Other, 1, GuestFs.Grant, p, l),
+        ["path_symlink"] = (h, m, p, l) => h.PathSymlink(m, p, l, GuestFs.Grant, Other, 1),
+        ["path_symlink new"] = (h, m, p, l) => h.PathSymlink(m, Other, 1, GuestFs.Grant, p, l),
+        ["path_unlink_file"] = (h, m, p, l) => h.PathUnlinkFile(m, GuestFs.Grant, p, l),
+    };
+
+    private const uint Other = 0x100, LongPath = 0x1000;
+
+    public static TheoryData<string, uint> LongPaths()
+    {
+        var data = new TheoryData<string, uint>();
+        foreach (var call in PathCalls.Keys)
+            foreach (var len in new uint[] { 4096, int.MaxValue, 0x8000_0000, uint.MaxValue - LongPath })
+                data.Add(call, len);
+        return data;
+    }
+
+    /// <summary>A path of PATH_MAX bytes or more is refused before it is decoded: 2 GiB once ended in OutOfMemoryException.</summary>
+    [Theory]
+    [MemberData(nameof(LongPaths))]
+    public void PathCalls_PathOfPathMaxBytesOrMore_ReturnNametoolong(string call, uint len)
+    {
+        using var g = Make();
+        using var memory = new LargeMemory();
+        var before = g.Tree.Snapshot();
+        memory.View().WriteU8(Other, (byte)'x');
+
+        Assert.Equal(Errno.Nametoolong, PathCalls[call](g.Host, memory.View(), LongPath, len));
+
+        Assert.Empty(g.Tree.Snapshot().DiffFrom(before));
+    }
+
+    [Fact]
+    public void PathCreateDirectory_LongPathPastTheEndOfMemory_Traps()
+    {
+        using var g = Make();
+        Assert.Throws<WasiTrap>(() => g.Host.PathCreateDirectory(g.Fixture.View, GuestFs.Grant, 0xF000, 0x2000));
     }
 
     [Fact]
