@@ -70,7 +70,14 @@ public static class Contain
         {
             Argv = plan.Argv,
             Inherited = plan.Inherited,
-            PolicyInJail = job.Policy with { Dirs = job.Policy.Dirs.Select((d, i) => d with { HostPath = JailLayout.Grant(i) }).ToList() },
+            PolicyInJail = job.Policy with
+            {
+                Dirs = job.Policy.Dirs.Select((d, i) => d with { HostPath = JailLayout.Grant(i) }).ToList(),
+                // Why a guest limit even when none was asked for: the jail's RLIMIT_NOFILE is then the default, and a guest
+                // that took every descriptor would leave the runtime none (a lazily loaded library, a pipe) and abort it.
+                // The runtime keeps its reserve; the guest gets EMFILE, a documented outcome.
+                Limits = limits with { MaxOpenFiles = limits.MaxOpenFiles ?? (int)(ProcessRlimits.DefaultOpenFiles - RuntimeOpenFiles) },
+            },
             ModuleInJail = moduleInJail,
             Cgroup = plan.Cgroup,
             Seccomp = plan.Seccomp,

@@ -31,7 +31,8 @@ internal static class ModulePreparation
     public static CompileSite SiteFor(IsolationTier tier) => tier == IsolationTier.Jail ? CompileSite.Jail : CompileSite.Host;
 
     /// <param name="compileWithoutCache">Without a cache, compile anyway (the in-process tier) instead of leaving it to the worker.</param>
-    public static Prepared Prepare(string modulePath, SandboxPolicy policy, IsolationTier tier, ModuleCache? cache, bool compileWithoutCache)
+    public static Prepared Prepare(string modulePath, SandboxPolicy policy, IsolationTier tier, ModuleCache? cache, bool compileWithoutCache,
+        CancellationToken stop = default)
     {
         byte[] file;
         try { file = ModuleLoader.ReadModuleFile(modulePath); }
@@ -53,7 +54,7 @@ internal static class ModulePreparation
         if (cache?.TryGet(key) is { } cached) return new Prepared(cached, true, sha, null, null) { FromCache = true };
 
         var compiled = CompileWorker.Compile(moduleFile, modulePath, new CompileWorker.EngineFlags(settings.Fuel, settings.Epoch), site,
-            CompileLimits.From(policy.Limits));
+            CompileLimits.From(policy.Limits), stop);
         if (compiled.Artifact is not { } artifact)
         {
             var usage = ResourceUsage.Zero with { LimitsHit = compiled.LimitHit is { } hit ? [hit] : [] };

@@ -85,17 +85,28 @@ internal sealed class RunCommand
                 "--wasi-host wasmtime runs only in this process; add --isolation none"), ResourceUsage.Zero, null));
         }
         stderr.Flush();
+        using var signals = new SignalStop();
         var result = tier == IsolationTier.None
-            ? RunInProcess(modulePath, policy, _cache.Open(parsed), wasi, trace ? new TextTraceSink(stderr) : null)
-            : WorkerRun.Run(modulePath, GuestArgs, policy, tier, _cache.Open(parsed), trace, tierWasChosen: policy.Isolation is not null, Notice);
+            ? RunInProcess(modulePath, policy, _cache.Open(parsed), wasi, trace ? new TextTraceSink(stderr) : null, signals, parsed, stderr)
+            : WorkerRun.Run(modulePath, GuestArgs, policy, tier, _cache.Open(parsed), trace, tierWasChosen: policy.Isolation is not null, Notice, signals.Token);
+        if (signals.Signal is { } signal)
+            result = result with { Outcome = RunOutcome.StoppedBySignal(signal) };
         return Finish(parsed, stderr, result);
     }
 
     /// <summary>The none tier: the module is compiled by a bounded compile worker (never here), then run in this process.</summary>
-    private RunResult RunInProcess(string modulePath, SandboxPolicy policy, Core.Caching.ModuleCache? cache, IWasiBinding wasi, TextTraceSink? trace)
+    private RunResult RunInProcess(string modulePath, SandboxPolicy policy, Core.Caching.ModuleCache? cache, IWasiBinding wasi, TextTraceSink? trace,
+        SignalStop signals, ParseResult parsed, TextWriter stderr)
     {
-        var prepared = ModulePreparation.Prepare(modulePath, policy, IsolationTier.None, cache, compileWithoutCache: true);
+        var prepared = ModulePreparation.Prepare(modulePath, policy, IsolationTier.None, cache, compileWithoutCache: true, signals.Token);
         if (prepared.Failure is { } failure) return failure;
+        // A guest running in this thread cannot be stopped from the signal's; this process is the sandbox, so it ends
+        // here, after the report. Nothing outlives it: no worker, no cgroup.
+        signals.InProcess = signal =>
+        {
+            ModulePreparation.Discard(prepared);
+            Environment.Exit(Finish(parsed, stderr, new RunResult(RunOutcome.StoppedBySignal(signal), ResourceUsage.Zero, prepared.Sha256)));
+        };
         try
         {
             return Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy)
@@ -108,6 +119,7 @@ internal sealed class RunCommand
         }
         finally
         {
+            signals.InProcess = null;
             ModulePreparation.Discard(prepared);
         }
     }
@@ -131,9 +143,21 @@ internal sealed class RunCommand
         try
         {
             var full = Path.GetFullPath(path);
-            var temp = full + $".{Environment.ProcessId}.tmp";
-            File.WriteAllText(temp, RunReport.From(result).ToJson() + "\n");
-            File.Move(temp, full, overwrite: true);
+            // Why an unpredictable name created with O_EXCL: a guest granted the report's folder could plant a symlink
+            // at a predictable temporary name, and a plain create would write through it. O_CREAT|O_EXCL never follows
+            // a link; the rename then replaces the report's name itself, never what a link there points to.
+            var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                    file.Write(System.Text.Encoding.UTF8.GetBytes(RunReport.From(result).ToJson() + "\n"));
+                File.Move(temp, full, overwrite: true);
+            }
+            catch
+            {
+                try { File.Delete(temp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+                throw;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

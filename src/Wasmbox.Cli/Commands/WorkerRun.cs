@@ -32,17 +32,17 @@ internal static class WorkerRun
     }
 
     public static RunResult Run(string modulePath, IReadOnlyList<string> args, SandboxPolicy policy, IsolationTier tier,
-        ModuleCache? cache, bool trace, bool tierWasChosen, Action<string> notice)
+        ModuleCache? cache, bool trace, bool tierWasChosen, Action<string> notice, CancellationToken stop = default)
     {
         // The worker starts in / (and in the jail, the module is a bind mount), so it gets absolute paths only.
-        var prepared = ModulePreparation.Prepare(modulePath, policy, tier, cache, compileWithoutCache: false);
+        var prepared = ModulePreparation.Prepare(modulePath, policy, tier, cache, compileWithoutCache: false, stop);
         if (prepared.Failure is { Outcome.Stage: SetupStage.Isolation } && tier == IsolationTier.Jail && !tierWasChosen)
         {
             // The jailed compile step could not start its jail: the same fallback as the run's own (see WorkerLauncher.Run).
             notice($"the jail could not start ({prepared.Failure.Outcome.Message}); running this sandbox with --isolation process instead");
             tier = IsolationTier.Process;
             tierWasChosen = true;
-            prepared = ModulePreparation.Prepare(modulePath, policy, tier, cache, compileWithoutCache: false);
+            prepared = ModulePreparation.Prepare(modulePath, policy, tier, cache, compileWithoutCache: false, stop);
         }
         if (prepared.Failure is { } failure) return failure;
         var (moduleFile, sha, precompiled) = (prepared.File, prepared.Sha256, prepared.Precompiled);
@@ -72,7 +72,7 @@ internal static class WorkerRun
         using (stdin)
         {
             var job = new WorkerJob(modulePath, moduleFile, precompiled, sha, modulePath, args, policy, trace) { Listeners = listeners };
-            return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout, stderr), tierWasChosen ? null : notice);
+            return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout, stderr), tierWasChosen ? null : notice, stop);
         }
     }
 

@@ -21,6 +21,23 @@ public sealed record RunOutcome(OutcomeKind Kind, int? GuestExitCode, string? Tr
     public static RunOutcome CpuTimeExceeded(TimeSpan limit) =>
         new(OutcomeKind.Timeout, null, null, $"stopped by the CPU-time limit of {Units.DurationText.Format(limit)}", null);
 
+    /// <summary>
+    /// The signal that made wasmbox stop the sandbox (SIGTERM, SIGINT, SIGHUP sent to wasmbox itself); set only with
+    /// <see cref="OutcomeKind.Killed"/>. wasmbox then exits with 128 + the signal, as a shell reports a process it ended.
+    /// </summary>
+    public int? Signal { get; init; }
+
+    /// <summary>wasmbox was sent <paramref name="signal"/> and stopped the sandbox (killed its worker, cleaned up) before exiting.</summary>
+    public static RunOutcome StoppedBySignal(int signal) =>
+        new(OutcomeKind.Killed, null, null, $"stopped because wasmbox received {SignalName(signal)} (signal {signal})", null) { Signal = signal };
+
+    /// <summary>The usual name of a signal number, e.g. SIGTERM for 15.</summary>
+    public static string SignalName(int signal) => signal switch
+    {
+        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 9 => "SIGKILL", 15 => "SIGTERM",
+        _ => $"signal {signal}",
+    };
+
     /// <summary>The worker was killed by a signal that no limit explains (someone else's kill, a crash of the worker).</summary>
     public static RunOutcome Killed(string message) => new(OutcomeKind.Killed, null, null, message, null);
 
@@ -37,6 +54,7 @@ public sealed record RunOutcome(OutcomeKind Kind, int? GuestExitCode, string? Tr
         OutcomeKind.Exited => GuestExitCode ?? 0,
         OutcomeKind.Trapped => TrapStatus,
         OutcomeKind.Timeout or OutcomeKind.OutOfFuel => TimeoutStatus,
+        OutcomeKind.Killed when Signal is { } signal => 128 + signal,
         OutcomeKind.MemoryLimit or OutcomeKind.Killed => KilledStatus,
         OutcomeKind.SetupFailed => SetupFailedStatus,
     };

@@ -40,6 +40,16 @@ internal class CgroupFs
 
     public virtual bool FileExists(string path) => File.Exists(path);
 
+    /// <summary>The names of the subdirectories of <paramref name="path"/>; none when it cannot be listed.</summary>
+    public virtual IReadOnlyList<string> ListDirectories(string path)
+    {
+        try { return [.. Directory.EnumerateDirectories(path).Select(d => Path.GetFileName(d))]; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
+    /// <summary>Whether a process with this pid exists in our pid namespace.</summary>
+    public virtual bool ProcessExists(int pid) => Directory.Exists($"/proc/{pid}");
+
     /// <summary>SIGKILL to one process; a pid that is already gone (ESRCH) is no error.</summary>
     public virtual void SendSigkill(int pid) => Sys.Kill(pid, Sys.SIGKILL);
 

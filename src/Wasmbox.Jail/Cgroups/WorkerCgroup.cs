@@ -131,6 +131,7 @@ public sealed class WorkerCgroup : IDisposable
         Require(limits.Cpus is not null, "cpu", cpu, "CPU");
 
         if (v2 is not null) EnableForChildren(fs, v2, [.. requested.Where(r => r.Where.IsV2).Select(r => r.Controller)]);
+        SweepStale(fs, new[] { v2, memory, pids, cpu, V1("cpuacct"), V1("freezer") }.OfType<Hierarchy>().Select(h => h.Parent).Distinct());
 
         var created = new List<string>();
         try
@@ -170,6 +171,46 @@ public sealed class WorkerCgroup : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Removes cgroups that an earlier wasmbox left behind: <c>wasmbox-PID-…</c> under our own cgroup whose PID no longer
+    /// exists and that hold no task. Only a SIGKILLed wasmbox (which cannot clean up) leaves them; its workers die with it
+    /// (bubblewrap's --die-with-parent), so their cgroups are empty. A cgroup that still holds a task is left alone, so
+    /// a wasmbox in another pid namespace sharing this parent is never disturbed (rmdir of a busy cgroup fails).
+    /// </summary>
+    /// <remarks>At most once a minute per process: one readdir per hierarchy, about 0.1 ms on this kind of host.</remarks>
+    internal static int SweepStale(CgroupFs fs, IEnumerable<string> parents)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastSweep);
+        if (last != 0 && now - last < 60_000) return 0;
+        if (Interlocked.CompareExchange(ref _lastSweep, now, last) != last) return 0;
+        return SweepStaleNow(fs, parents);
+    }
+
+    /// <summary><see cref="SweepStale"/> without the rate limit; returns how many directories it removed.</summary>
+    internal static int SweepStaleNow(CgroupFs fs, IEnumerable<string> parents)
+    {
+        var removed = 0;
+        foreach (var parent in parents)
+        {
+            foreach (var name in fs.ListDirectories(parent))
+            {
+                if (!name.StartsWith(DirectoryPrefix, StringComparison.Ordinal)) continue;
+                var rest = name[DirectoryPrefix.Length..];
+                var dash = rest.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var owner)) continue;
+                if (owner == Environment.ProcessId || fs.ProcessExists(owner)) continue;
+                var dir = Path.Combine(parent, name);
+                var procs = fs.ReadFile(Path.Combine(dir, "cgroup.procs"));
+                if (procs is null || procs.Trim().Length > 0) continue;
+                if (fs.RemoveDirectory(dir) == 0) removed++;
+            }
+        }
+        return removed;
+    }
+
+    private static long _lastSweep;
 
     /// <summary>OOM kills in the cgroup so far: v2 <c>memory.events</c>, v1 <c>memory.oom_control</c>; 0 without a memory cgroup.</summary>
     public long OomKills()

@@ -34,11 +34,13 @@ public static class CompileWorker
 
     /// <param name="moduleFile">The module on the host, absolute.</param>
     /// <param name="displayPath">The module as the user named it, for messages.</param>
-    public static Result Compile(string moduleFile, string displayPath, EngineFlags engine, CompileSite site, CompileLimits limits)
+    /// <param name="stop">Cancelled when the caller must stop (wasmbox got SIGTERM): the compile worker is killed.</param>
+    public static Result Compile(string moduleFile, string displayPath, EngineFlags engine, CompileSite site, CompileLimits limits,
+        CancellationToken stop = default)
     {
         try
         {
-            return Run(moduleFile, displayPath, engine, site, limits);
+            return Run(moduleFile, displayPath, engine, site, limits, stop);
         }
         catch (JailSetupException e)
         {
@@ -46,8 +48,9 @@ public static class CompileWorker
         }
     }
 
-    private static Result Run(string moduleFile, string displayPath, EngineFlags engine, CompileSite site, CompileLimits limits)
+    private static Result Run(string moduleFile, string displayPath, EngineFlags engine, CompileSite site, CompileLimits limits, CancellationToken stop)
     {
+        if (stop.IsCancellationRequested) return new Result(null, RunOutcome.Killed("stopped before it started"), null);
         var found = WorkerBinary.Find();
         var jailed = site == CompileSite.Jail;
         var moduleInJail = $"{JailLayout.ModuleDir}/module{Path.GetExtension(moduleFile)}";
@@ -72,6 +75,7 @@ public static class CompileWorker
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException) { }
         }
         using var timer = new Timer(_ => { Interlocked.Exchange(ref killedForTime, 1); Kill(); }, null, limits.Time, Timeout.InfiniteTimeSpan);
+        using var stopped = stop.Register(Kill);
 
         byte[]? artifact;
         using (var collected = new MemoryStream())
@@ -97,6 +101,7 @@ public static class CompileWorker
             artifact = collected.ToArray();
         }
 
+        if (stop.IsCancellationRequested) return new Result(null, RunOutcome.Killed("stopped at the caller's request while compiling"), null);
         var detail = FirstLine(stderr.Wait(TimeSpan.FromSeconds(2)) ? stderr.Result : "").Replace(moduleInJail, displayPath, StringComparison.Ordinal);
         if (Volatile.Read(ref killedForTime) == 1)
             return Failed($"compiling {displayPath} took longer than --max-compile-time {DurationText.Format(limits.Time)}; raise it if the module is a real program", LimitKind.MaxCompileTime);

@@ -41,15 +41,17 @@ public static class WorkerLauncher
     /// When the tier is jail because it is the default (not asked for), and the host refuses bubblewrap its namespaces
     /// (user namespaces off, for example), run in the process tier instead after telling <paramref name="fallBack"/> why.
     /// </param>
-    public static RunResult Run(WorkerJob job, IsolationTier tier, WorkerIo io, Action<string>? fallBack = null)
+    /// <param name="stop">Cancelled when the caller must stop the sandbox (wasmbox got SIGTERM): the worker is killed and
+    /// cleaned up, and the outcome is <see cref="OutcomeKind.Killed"/>.</param>
+    public static RunResult Run(WorkerJob job, IsolationTier tier, WorkerIo io, Action<string>? fallBack = null, CancellationToken stop = default)
     {
         try
         {
-            var result = RunChecked(job, tier, io, out var jailDidNotStart);
-            if (jailDidNotStart && fallBack is not null)
+            var result = RunChecked(job, tier, io, stop, out var jailDidNotStart);
+            if (jailDidNotStart && fallBack is not null && !stop.IsCancellationRequested)
             {
                 fallBack($"the jail could not start ({result.Outcome.Message}); running this sandbox with --isolation process instead");
-                result = RunChecked(job, IsolationTier.Process, io, out _);
+                result = RunChecked(job, IsolationTier.Process, io, stop, out _);
             }
             return result;
         }
@@ -63,9 +65,10 @@ public static class WorkerLauncher
         }
     }
 
-    private static RunResult RunChecked(WorkerJob job, IsolationTier tier, WorkerIo io, out bool jailDidNotStart)
+    private static RunResult RunChecked(WorkerJob job, IsolationTier tier, WorkerIo io, CancellationToken stop, out bool jailDidNotStart)
     {
         jailDidNotStart = false;
+        if (stop.IsCancellationRequested) return new RunResult(RunOutcome.Killed("stopped before it started"), ResourceUsage.Zero, NullIfEmpty(job.ModuleSha256));
         if (tier == IsolationTier.None) throw new ArgumentException("the none tier runs in-process (Sandbox.Run), not in a worker", nameof(tier));
         if (tier == IsolationTier.Process && job.Policy.Limits.Cpus is not null)
             throw new JailSetupException("--cpus is enforced by the jail's cgroup cpu controller; use --isolation jail, or --cpu-time in this tier");
@@ -83,7 +86,8 @@ public static class WorkerLauncher
         var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
             job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), SpentMs: 0);
-        var result = session.Converse(wire, module);
+        RunResult result;
+        using (stop.Register(session.Stop)) result = session.Converse(wire, module);
         jailDidNotStart = plan is not null && session.JailDidNotStart;
         return result;
     }
@@ -154,7 +158,7 @@ public static class WorkerLauncher
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
     /// <summary>Why the parent killed the worker, if it did.</summary>
-    private enum KillReason { None, Startup, Deadline, StdoutClosed, ProtocolError }
+    private enum KillReason { None, Startup, Deadline, StdoutClosed, ProtocolError, Stopped }
 
     /// <summary>The parent's side of one worker's life.</summary>
     private sealed class Session(Process process, Contain.Plan? plan, WorkerJob job, WorkerIo io)
@@ -168,6 +172,9 @@ public static class WorkerLauncher
         private string? _protocolError;
 
         private KillReason Killed => (KillReason)Volatile.Read(ref _killReason);
+
+        /// <summary>Kills the worker at the caller's request (wasmbox was told to stop).</summary>
+        public void Stop() => Kill(KillReason.Stopped);
 
         /// <summary>True when the worker never said hello and nobody killed it: bubblewrap or the launch script failed.</summary>
         public bool JailDidNotStart { get; private set; }
@@ -237,6 +244,8 @@ public static class WorkerLauncher
             stderrReader.Join(TimeSpan.FromSeconds(2));
             var killedAt = Volatile.Read(ref _killedAtTicks);
             var wall = killedAt > 0 ? TimeSpan.FromTicks(killedAt) : _clock.Elapsed;
+            if (Killed == KillReason.Stopped)
+                return new RunResult(RunOutcome.Killed("stopped at the caller's request"), new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, []), NullIfEmpty(job.ModuleSha256));
             if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed)
                 return FromWorker(result, moduleInWorker);
             return Explain(wall, helloSeen, fatal, moduleInWorker);
