@@ -435,4 +435,35 @@ public class WorkerCgroupTests
         Assert.All(cg.Directories, d => Assert.True(Directory.Exists(d)));
         foreach (var d in cg.Directories) File.WriteAllText(Path.Combine(d, "cgroup.procs"), "");
     }
+
+    [Fact]
+    public void SweepStale_RemovesOnlyEmptyCgroupsWhoseWasmboxIsGone()
+    {
+        using var root = HybridTree();
+        var fs = new FakeCgroupKernel(root.Path);
+        var parent = Path.Combine(root.Path, "memory", "process_api", "abc");
+        const int gone = 999_999_999; // above any pid_max: no such process
+        string Make(string name, string procs = "")
+        {
+            var dir = Path.Combine(parent, name);
+            Assert.Equal(0, fs.MakeDirectory(dir));
+            File.WriteAllText(Path.Combine(dir, "cgroup.procs"), procs);
+            return dir;
+        }
+        var stale = Make($"wasmbox-{gone}-1");
+        var staleCompile = Make($"wasmbox-{gone}-compile-2");
+        var ours = Make($"wasmbox-{Environment.ProcessId}-3");
+        var liveOwner = Make("wasmbox-1-4"); // pid 1 exists
+        var busy = Make($"wasmbox-{gone}-5", "4242\n"); // a task still inside (another pid namespace, say)
+        var unnamed = Make("wasmbox-test");
+        var foreign = Make($"other-{gone}-6");
+
+        var removed = WorkerCgroup.SweepStaleNow(fs, [parent]);
+
+        Assert.Equal(2, removed);
+        Assert.False(Directory.Exists(stale));
+        Assert.False(Directory.Exists(staleCompile));
+        foreach (var kept in new[] { ours, liveOwner, busy, unnamed, foreign }) Assert.True(Directory.Exists(kept), kept);
+        Assert.DoesNotContain(fs.Log, l => l.StartsWith("SIGKILL", StringComparison.Ordinal));
+    }
 }

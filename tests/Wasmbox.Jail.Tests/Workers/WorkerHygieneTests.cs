@@ -58,7 +58,7 @@ public class WorkerHygieneTests
         // `wasmbox run flood.wasm | head -c 20`: once our stdout breaks, a guest that would write for minutes is stopped.
         WorkerRuns.RequireJail();
         var job = WorkerRuns.Job(Guests.C("output_flood"), SandboxPolicy.DenyAll, "100000000", "64");
-        var result = WorkerLauncher.Run(job, IsolationTier.Jail, new WorkerIo(null, new BreaksAfter(4096), new MemoryStream()));
+        var result = WorkerLauncher.Run(job, IsolationTier.Jail, new WorkerIo(null, new BreaksAfter(4096), new MemoryStream()), stop: TestContext.Current.CancellationToken);
 
         Assert.Equal(OutcomeKind.Killed, result.Outcome.Kind);
         Assert.Contains("stdout went away", result.Outcome.Message);
@@ -110,5 +110,21 @@ public class WorkerHygieneTests
         Assert.NotEqual(RunOutcome.Exited(0), run.Outcome);
         Assert.Equal("host file next to the grant", File.ReadAllText(outside));
         Assert.Empty(HostSnapshot.Of(tmp.Path).DiffFrom(before));
+    }
+
+    [Theory]
+    [InlineData(IsolationTier.Process)]
+    [InlineData(IsolationTier.Jail)]
+    public void Worker_PeakRss_IsTheWorkersOwnNotItsParentsAtTheFork(IsolationTier tier)
+    {
+        // The test host is a large process; a worker that reported ru_maxrss would report it (it survives execve).
+        if (tier == IsolationTier.Jail) WorkerRuns.RequireJail(); else WorkerRuns.RequireLinux();
+        var parentRss = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+        var run = WorkerRuns.Run(tier, WorkerRuns.Job(Guests.C("hello")));
+
+        Assert.Equal(OutcomeKind.Exited, run.Result.Outcome.Kind);
+        Assert.NotNull(run.Result.Usage.PeakRssBytes);
+        Assert.InRange(run.Result.Usage.PeakRssBytes!.Value, 1L << 20, 200L << 20);
+        Assert.True(run.Result.Usage.PeakRssBytes < parentRss, $"worker {run.Result.Usage.PeakRssBytes} vs parent {parentRss}");
     }
 }
