@@ -120,7 +120,9 @@ public static class Sandbox
         var spent = request.StartedAt is { } startedAt ? Stopwatch.GetElapsedTime(startedAt) : TimeSpan.Zero;
         var wallLeft = limits.Timeout is { } wallLimit ? (wallLimit - spent) is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero : (TimeSpan?)null;
         // Armed only now, with the clock that measures the run: a host wait is never cut short before the run's own limit.
-        if (wallLeft is { } waitLimit) interrupt!.CancelAfter(waitLimit);
+        // Why not CancelAfter: a timer may fire a fraction of a millisecond before the Stopwatch says the limit has passed
+        // (measured: 299.9 ms of a 300 ms limit), so the timer re-checks the run's own clock and re-arms for the rest.
+        using var wallWatch = wallLeft is { } waitLimit ? new Timer(self => CancelWhenDue(interrupt!, clock, waitLimit), null, waitLimit, Timeout.InfiniteTimeSpan) : null;
         Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
         // A worker counts its CPU time from its own start, so its start-up is part of --cpu-time as it is of --timeout.
         var cpuStart = request.CpuScope == CpuScope.Process ? TimeSpan.Zero : cpuNow();
@@ -183,6 +185,14 @@ public static class Sandbox
             PeakMemory(instance),
             limitsHit);
         return new RunResult(outcome, usage, module.Sha256);
+    }
+
+    /// <summary>Cancels <paramref name="interrupt"/> once <paramref name="clock"/> shows <paramref name="limit"/>; until then, waits again.</summary>
+    private static void CancelWhenDue(CancellationTokenSource interrupt, Stopwatch clock, TimeSpan limit)
+    {
+        while (clock.Elapsed < limit) Thread.Sleep(limit - clock.Elapsed + TimeSpan.FromMilliseconds(0.2));
+        try { interrupt.Cancel(); }
+        catch (ObjectDisposedException) { } // the run ended while this timer was due
     }
 
     /// <summary>Turns the exception that ended a guest into an outcome. The order matters: an exit is not a trap, and a deadline
