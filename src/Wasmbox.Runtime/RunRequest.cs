@@ -45,6 +45,13 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     /// </summary>
     public long? StartedAt { get; init; }
 
+    /// <summary>
+    /// Cancelled to stop the run (a kill from the caller): host calls that wait end at once, and a guest compiled with
+    /// deadline checks stops at the next one; the outcome is <c>killed</c>. Wasm code without deadline checks cannot be
+    /// stopped from another thread.
+    /// </summary>
+    public CancellationToken Stop { get; init; }
+
     /// <summary>Whose CPU time <c>--cpu-time</c> and the report measure: the guest's thread in-process, the whole worker in a worker.</summary>
     public Native.CpuScope CpuScope { get; init; } = Native.CpuScope.Thread;
 

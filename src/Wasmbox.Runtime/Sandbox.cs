@@ -101,7 +101,7 @@ public static class Sandbox
 
         var argv = new List<string> { request.Argv0 ?? request.ModulePath };
         argv.AddRange(request.Args);
-        using var interrupt = limits.Timeout is not null || limits.CpuTime is not null ? new CancellationTokenSource() : null;
+        using var interrupt = limits.Timeout is not null || limits.CpuTime is not null || request.Stop.CanBeCanceled ? new CancellationTokenSource() : null;
         IWasiSession wasiSession;
         try
         {
@@ -143,6 +143,14 @@ public static class Sandbox
         var timed = engine.Settings.Epoch;
         using var epochLease = timed ? EpochTicker.Lease(engine.Engine) : null;
         var deadline = timed ? Deadline.Arm(store, clock, wallLeft, limits.CpuTime, cpuNow, cpuStart) : null;
+        var stopped = false;
+        using var stopRegistration = request.Stop.Register(() =>
+        {
+            Volatile.Write(ref stopped, true);
+            deadline?.Stop();
+            try { interrupt!.Cancel(); }
+            catch (ObjectDisposedException) { }
+        });
 
         Instance? instance = null;
         RunOutcome outcome;
@@ -165,6 +173,8 @@ public static class Sandbox
             outcome = Classify(e, instance is null, request, deadline, cpuSpent ? LimitKind.CpuTime : LimitKind.Timeout);
         }
         cpuWatch?.Dispose();
+        if (Volatile.Read(ref stopped) && outcome.Kind is not OutcomeKind.SetupFailed)
+            outcome = RunOutcome.Killed("stopped at the caller's request");
         var wall = clock.Elapsed + spent;
         var cpu = cpuNow() - cpuStart;
         // A host wait cut short by the wall-clock limit (sock_accept, sock_recv, poll_oneoff) returns an errno, and the

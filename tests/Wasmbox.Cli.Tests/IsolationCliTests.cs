@@ -18,7 +18,7 @@ public class IsolationCliTests
     public void Choose_NoTierAsked_IsTheJailWhereBubblewrapIsInstalled()
     {
         var notices = new List<string>();
-        Assert.Equal(IsolationTier.Jail, WorkerRun.Choose(SandboxPolicy.DenyAll, notices.Add, () => true));
+        Assert.Equal(IsolationTier.Jail, Wasmbox.Launch.Tiers.TierChoice.For(SandboxPolicy.DenyAll, notices.Add, () => true));
         Assert.Empty(notices);
     }
 
@@ -26,7 +26,7 @@ public class IsolationCliTests
     public void Choose_NoBubblewrap_FallsBackToProcessWithOneNotice()
     {
         var notices = new List<string>();
-        Assert.Equal(IsolationTier.Process, WorkerRun.Choose(SandboxPolicy.DenyAll, notices.Add, () => false));
+        Assert.Equal(IsolationTier.Process, Wasmbox.Launch.Tiers.TierChoice.For(SandboxPolicy.DenyAll, notices.Add, () => false));
         var notice = Assert.Single(notices);
         Assert.Contains("--isolation process", notice);
     }
@@ -35,7 +35,7 @@ public class IsolationCliTests
     public void Choose_TierAsked_IsKeptEvenWithoutBubblewrap()
     {
         var notices = new List<string>();
-        Assert.Equal(IsolationTier.Jail, WorkerRun.Choose(SandboxPolicy.DenyAll with { Isolation = IsolationTier.Jail }, notices.Add, () => false));
+        Assert.Equal(IsolationTier.Jail, Wasmbox.Launch.Tiers.TierChoice.For(SandboxPolicy.DenyAll with { Isolation = IsolationTier.Jail }, notices.Add, () => false));
         Assert.Empty(notices);
     }
 

@@ -36,8 +36,8 @@ internal sealed class CompileCommand
             Limits = new SandboxLimits(null, parsed.GetValue(_fuel) ? 1UL : null, parsed.GetValue(_timeout) ? TimeSpan.FromSeconds(1) : null),
         };
         // For the tier a plain `wasmbox run` would choose: its runs look for entries compiled at that tier's site.
-        var tier = WorkerRun.Choose(policy, line => stderr.WriteLine("wasmbox: notice: " + line));
-        var prepared = ModulePreparation.Prepare(path, policy, tier, cache, compileWithoutCache: false);
+        var tier = Launch.Tiers.TierChoice.For(policy, line => stderr.WriteLine("wasmbox: notice: " + line));
+        var prepared = Launch.Modules.ModulePreparation.Prepare(path, policy, tier, cache, compileWithoutCache: false);
         if (prepared.Failure is { } failure) return CliError.Print(stderr, failure.Outcome.Message);
         stdout.WriteLine($"{(prepared.FromCache ? "cached" : "compiled")} {path} -> {prepared.File}");
         return 0;

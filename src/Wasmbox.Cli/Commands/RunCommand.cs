@@ -3,7 +3,7 @@ using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 using Wasmbox.Runtime;
 using Wasmbox.Runtime.Wasi;
-using Wasmbox.Wasi.Tracing;
+using Wasmbox.Launch;
 
 namespace Wasmbox.Cli.Commands;
 
@@ -77,51 +77,35 @@ internal sealed class RunCommand
                     RunOutcome.SetupFailed(SetupStage.Policy, $"--wasi-host '{other}': write wasmbox or wasmtime"), ResourceUsage.Zero, null));
         }
 
-        void Notice(string line) => stderr.WriteLine("wasmbox: notice: " + line);
-        var tier = WorkerRun.Choose(policy, Notice);
-        if (tier != IsolationTier.None && wasi != WasmboxWasi.Instance)
+        void Notice(string line)
+        {
+            stderr.WriteLine("wasmbox: notice: " + line);
+            stderr.Flush();
+        }
+        if (policy.Isolation != IsolationTier.None && wasi != WasmboxWasi.Instance)
         {
             return Finish(parsed, stderr, new RunResult(RunOutcome.SetupFailed(SetupStage.Policy,
                 "--wasi-host wasmtime runs only in this process; add --isolation none"), ResourceUsage.Zero, null));
         }
         stderr.Flush();
         using var signals = new SignalStop();
-        var result = tier == IsolationTier.None
-            ? RunInProcess(modulePath, policy, _cache.Open(parsed), wasi, trace ? new TextTraceSink(stderr) : null, signals, parsed, stderr)
-            : WorkerRun.Run(modulePath, GuestArgs, policy, tier, _cache.Open(parsed), trace, tierWasChosen: policy.Isolation is not null, Notice, signals.Token);
+        if (policy.Isolation == IsolationTier.None)
+        {
+            // A guest running in this process cannot be stopped from the signal's thread; this process is the sandbox,
+            // so it ends here, after the report. Nothing outlives it: no worker, no cgroup.
+            signals.InProcess = signal => Environment.Exit(Finish(parsed, stderr, new RunResult(RunOutcome.StoppedBySignal(signal), ResourceUsage.Zero, null)));
+        }
+        var result = SandboxLauncher.Run(new LaunchRequest(modulePath, GuestArgs, policy)
+        {
+            Cache = _cache.Open(parsed),
+            Trace = trace,
+            Wasi = wasi,
+            Notice = Notice,
+        }, signals.Token);
+        signals.InProcess = null;
         if (signals.Signal is { } signal)
             result = result with { Outcome = RunOutcome.StoppedBySignal(signal) };
         return Finish(parsed, stderr, result);
-    }
-
-    /// <summary>The none tier: the module is compiled by a bounded compile worker (never here), then run in this process.</summary>
-    private RunResult RunInProcess(string modulePath, SandboxPolicy policy, Core.Caching.ModuleCache? cache, IWasiBinding wasi, TextTraceSink? trace,
-        SignalStop signals, ParseResult parsed, TextWriter stderr)
-    {
-        var prepared = ModulePreparation.Prepare(modulePath, policy, IsolationTier.None, cache, compileWithoutCache: true, signals.Token);
-        if (prepared.Failure is { } failure) return failure;
-        // A guest running in this thread cannot be stopped from the signal's; this process is the sandbox, so it ends
-        // here, after the report. Nothing outlives it: no worker, no cgroup.
-        signals.InProcess = signal =>
-        {
-            ModulePreparation.Discard(prepared);
-            Environment.Exit(Finish(parsed, stderr, new RunResult(RunOutcome.StoppedBySignal(signal), ResourceUsage.Zero, prepared.Sha256)));
-        };
-        try
-        {
-            return Sandbox.Run(new RunRequest(modulePath, GuestArgs, policy)
-            {
-                PrecompiledArtifact = prepared.File,
-                ModuleSha256 = prepared.Sha256,
-                Wasi = wasi,
-                Trace = trace,
-            });
-        }
-        finally
-        {
-            signals.InProcess = null;
-            ModulePreparation.Discard(prepared);
-        }
     }
 
     /// <summary>Says why the guest stopped when it did not exit by itself, writes the report, and returns the exit status.</summary>

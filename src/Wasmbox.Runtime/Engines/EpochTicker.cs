@@ -115,8 +115,14 @@ internal sealed class Deadline
         return deadline;
     }
 
+    private volatile bool _stopped;
+
+    /// <summary>Ends the guest at the next tick, whatever the limits say (a kill from the caller).</summary>
+    public void Stop() => _stopped = true;
+
     private ulong OnTick(Store store)
     {
+        if (_stopped) throw new TimeoutException("stopped");
         if (_wall is { } wall && _clock.Elapsed >= wall) Expired = Core.Outcomes.LimitKind.Timeout;
         else if (_cpu is { } cpu && _cpuNow() - _cpuStart >= cpu) Expired = Core.Outcomes.LimitKind.CpuTime;
         else return 1;

@@ -6,7 +6,7 @@ using Wasmbox.Runtime;
 using Wasmbox.Runtime.Engines;
 using Wasmbox.Runtime.Modules;
 
-namespace Wasmbox.Cli.Commands;
+namespace Wasmbox.Launch.Modules;
 
 /// <summary>
 /// Gets the compiled form of a module ready for a run in a tier, without ever compiling it in this process: from the
@@ -18,7 +18,7 @@ namespace Wasmbox.Cli.Commands;
 /// only a jailed worker may run it; the in-process and process tiers run only code compiled outside any jail
 /// (<see cref="CompileSite"/>, docs/SECURITY.md).
 /// </remarks>
-internal static class ModulePreparation
+public static class ModulePreparation
 {
     /// <summary>A ready module: the file the runner loads, whether it is an artifact, the module's SHA-256; or why not.</summary>
     /// <param name="TemporaryFile">An artifact made for this run alone (no cache), to delete when it is over.</param>

@@ -1,0 +1,35 @@
+using Wasmbox.Core.Caching;
+using Wasmbox.Core.Policy;
+using Wasmbox.Runtime.Wasi;
+
+namespace Wasmbox.Launch;
+
+/// <summary>One sandbox to start: the module, its arguments, its policy, and where its output goes.</summary>
+/// <param name="ModulePath">A <c>.wasm</c> or <c>.wat</c> file on this host.</param>
+/// <param name="Args">The guest's arguments after argv[0].</param>
+/// <param name="Policy">What the guest may do and use. Its <see cref="SandboxPolicy.Isolation"/> picks the tier; null
+/// means the strongest this host offers (the jail where bubblewrap works, else a worker process, with a notice). Its
+/// <see cref="SandboxPolicy.Stdin"/> says what the guest reads.</param>
+public sealed record LaunchRequest(string ModulePath, IReadOnlyList<string> Args, SandboxPolicy Policy)
+{
+    /// <summary>The guest's argv[0]; defaults to <see cref="ModulePath"/> as given, like the Wasmtime CLI.</summary>
+    public string? Argv0 { get; init; }
+
+    /// <summary>Where compiled modules are kept; null compiles every time (in a bounded compile worker or the run's own).</summary>
+    public ModuleCache? Cache { get; init; }
+
+    /// <summary>The guest's stdout: this process's fd 1 by default, a file, or a stream the caller owns.</summary>
+    public OutputTarget Stdout { get; init; } = new OutputTarget.Inherit();
+
+    /// <summary>The guest's stderr, as <see cref="Stdout"/>; trace lines and wasmbox's own notices never go here.</summary>
+    public OutputTarget Stderr { get; init; } = new OutputTarget.Inherit();
+
+    /// <summary>One line per WASI call, written to the guest's stderr target (<c>--trace</c>).</summary>
+    public bool Trace { get; init; }
+
+    /// <summary>The WASI implementation; only the in-process tier can use another than Wasmbox's own (the differential tests' reference).</summary>
+    public IWasiBinding Wasi { get; init; } = WasmboxWasi.Instance;
+
+    /// <summary>Told, in one line, when the tier had to fall back (no bubblewrap, a host that refuses namespaces).</summary>
+    public Action<string>? Notice { get; init; }
+}
