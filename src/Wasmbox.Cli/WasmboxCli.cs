@@ -30,14 +30,31 @@ public static class WasmboxCli
                                    "environment and resources you grant.\n\nExit status of 'run': the guest's exit code; 124 time " +
                                    "or fuel limit; 125 wasmbox could not run it; 134 trapped; 137 memory limit or killed.");
         var run = new RunCommand();
+        var spawn = new Commands.Daemon.SpawnCommand();
+        var daemon = new Commands.Daemon.DaemonCommand();
         root.Subcommands.Add(run.Command);
         root.Subcommands.Add(new CompileCommand().Command);
         root.Subcommands.Add(new InspectCommand().Command);
         root.Subcommands.Add(new DoctorCommand().Command);
+        root.Subcommands.Add(daemon.Command);
+        root.Subcommands.Add(spawn.Command);
+        root.Subcommands.Add(new Commands.Daemon.PsCommand().Command);
+        root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Logs());
+        root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Kill());
+        root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Wait());
+        root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Remove());
+
+        // `wasmbox daemon …` hands every word to wasmbox-daemon, --help included.
+        if (args is ["daemon", .. var daemonArgs])
+        {
+            daemon.DaemonArgs = daemonArgs;
+            args = ["daemon"];
+        }
 
         // Everything after MODULE belongs to the guest, even words that look like wasmbox options.
-        var split = GuestArgs.Split(args, run);
+        var split = GuestArgs.Split(args, run, spawn);
         run.GuestArgs = split.Guest;
+        spawn.GuestArgs = split.Guest;
 
         var parsed = root.Parse(split.Ours);
         if (split.Error is not null)
@@ -54,7 +71,7 @@ public static class WasmboxCli
             var error = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)))
                         ?? parsed.Errors[0];
             var message = command == root && parsed.UnmatchedTokens.Count == 0
-                ? "no command given; use run, compile, inspect or doctor"
+                ? "no command given; use run, compile, inspect, doctor, or daemon, spawn, ps, logs, kill, wait, rm"
                 : error.Message.TrimEnd('.');
             var result = CliError.Print(stderr, $"{message}; see '{help}'");
             if (command == run.Command) run.WriteSetupFailureReport(parsed, stderr, message);

@@ -6,6 +6,19 @@ namespace Wasmbox.Cli.Commands;
 /// </summary>
 /// <remarks>The parser cannot do this by itself: it would read a guest's <c>--dir</c> as ours, and would take an unknown
 /// option for MODULE. So we find MODULE first, knowing which of our options take a value, and hand the parser only our part.</remarks>
+/// <summary>A command whose last words belong to a guest: <c>run</c> and <c>spawn</c>.</summary>
+internal interface IGuestCommand
+{
+    System.CommandLine.Command Command { get; }
+
+    /// <summary>The guest's arguments after MODULE, set after <see cref="GuestArgs.Split"/>.</summary>
+    string[] GuestArgs { get; set; }
+
+    bool IsOption(string token);
+
+    bool TakesValue(string token);
+}
+
 internal static class GuestArgs
 {
     private static readonly string[] HelpTokens = ["-h", "--help", "-?"];
@@ -13,9 +26,11 @@ internal static class GuestArgs
     /// <param name="Error">Set when the words before MODULE are wrong; one line for the user.</param>
     public sealed record SplitResult(string[] Ours, string[] Guest, string? Error);
 
-    public static SplitResult Split(string[] args, RunCommand run)
+    public static SplitResult Split(string[] args, params IGuestCommand[] commands)
     {
-        if (args.Length == 0 || args[0] != run.Command.Name) return new(args, [], null);
+        var run = args.Length == 0 ? null : commands.FirstOrDefault(c => c.Command.Name == args[0]);
+        if (run is null) return new(args, [], null);
+        var verb = run.Command.Name;
         for (var i = 1; i < args.Length; i++)
         {
             var token = args[i];
@@ -30,16 +45,16 @@ internal static class GuestArgs
                 if (HelpTokens.Contains(token)) return new(args, [], null);
                 var name = token.Split('=', 2)[0];
                 if (!run.IsOption(name))
-                    return new(args, [], $"unknown option {name} for run; put guest options after MODULE, see 'wasmbox run --help'");
+                    return new(args, [], $"unknown option {name} for {verb}; put guest options after MODULE, see 'wasmbox {verb} --help'");
                 if (!token.Contains('=') && run.TakesValue(name))
                 {
-                    if (i + 1 >= args.Length) return new(args, [], $"{name} needs a value; see 'wasmbox run --help'");
+                    if (i + 1 >= args.Length) return new(args, [], $"{name} needs a value; see 'wasmbox {verb} --help'");
                     i++;
                 }
                 continue;
             }
             return new(args[..(i + 1)], args[(i + 1)..], null);
         }
-        return new(args, [], "missing MODULE; usage: wasmbox run [OPTIONS] MODULE [ARGS...], see 'wasmbox run --help'");
+        return new(args, [], $"missing MODULE; usage: wasmbox {verb} [OPTIONS] MODULE [ARGS...], see 'wasmbox {verb} --help'");
     }
 }

@@ -7,13 +7,15 @@ namespace Wasmbox.Cli.Commands;
 /// <summary><c>wasmbox inspect MODULE [--json]</c>: what a module imports and exports, and whether wasmbox can run it.</summary>
 internal sealed class InspectCommand
 {
-    private readonly Argument<string> _module = new("MODULE") { Description = "The .wasm (or .wat) file to inspect." };
+    private readonly Argument<string> _module = new("MODULE|ID") { Description = "The .wasm (or .wat) file to inspect, or the id or name of a sandbox of the daemon." };
+    private readonly Option<string?> _host = Daemon.HostOption.Create();
     private readonly Option<bool> _json = new("--json") { Description = "Print JSON instead of a table." };
 
     public InspectCommand()
     {
-        Command = new Command("inspect", "Show a module's imports, exports and memories, and which WASI capabilities it could use.");
+        Command = new Command("inspect", "Show a module's imports, exports and memories, and which WASI capabilities it could use; or, given a sandbox's id or name, its whole record in the daemon (JSON).");
         Command.Options.Add(_json);
+        Command.Options.Add(_host);
         Command.Arguments.Add(_module);
         Command.SetAction(Execute);
     }
@@ -23,6 +25,11 @@ internal sealed class InspectCommand
     private int Execute(ParseResult parsed)
     {
         var stdout = parsed.InvocationConfiguration.Output;
+        var target = parsed.GetValue(_module)!;
+        // A file (or anything that looks like one) is a module; anything else names a sandbox of the daemon.
+        if (!File.Exists(target) && !Directory.Exists(target) && !target.EndsWith(".wasm", StringComparison.OrdinalIgnoreCase)
+            && !target.EndsWith(".wat", StringComparison.OrdinalIgnoreCase) && !target.Contains('/'))
+            return Daemon.SandboxVerbs.Inspect(parsed, target, parsed.GetValue(_host));
         ModuleInfo info;
         try { info = ModuleInspector.Inspect(parsed.GetValue(_module)!); }
         catch (SetupException e) { return CliError.Print(parsed.InvocationConfiguration.Error, e.Message); }

@@ -8,7 +8,7 @@ using Wasmbox.Launch;
 namespace Wasmbox.Cli.Commands;
 
 /// <summary><c>wasmbox run [OPTIONS] MODULE [ARGS...]</c>: runs a module in the foreground with the caller's stdio.</summary>
-internal sealed class RunCommand
+internal sealed class RunCommand : IGuestCommand
 {
     private readonly PolicyOptions _policy = new();
     private readonly CacheOptions _cache = new();

@@ -44,9 +44,56 @@ public static class PolicyFile
         return Parse(text, Path.GetFileName(path), baseDir);
     }
 
-    public static PolicySettings Parse(string text, string sourceName, string baseDirectory)
+    public static PolicySettings Parse(string text, string sourceName, string baseDirectory) =>
+        FromTable(ParseToml(text, sourceName), sourceName, baseDirectory);
+
+    /// <summary>
+    /// A policy written as a JSON object with the same keys and value shapes as the TOML file (the daemon's API):
+    /// strings, whole numbers, decimals, booleans, lists of strings, and <c>env</c> as a list or an object. The same
+    /// checks and messages as a file apply; <paramref name="sourceName"/> names it in them (e.g. "policy").
+    /// </summary>
+    public static PolicySettings FromJson(System.Text.Json.JsonElement policy, string sourceName, string baseDirectory)
     {
-        var table = ParseToml(text, sourceName);
+        if (policy.ValueKind != System.Text.Json.JsonValueKind.Object)
+            throw new PolicyException($"{sourceName}: expected an object of settings (the keys of a policy file), found {policy.ValueKind.ToString().ToLowerInvariant()}");
+        var table = new TomlTable();
+        foreach (var property in policy.EnumerateObject())
+        {
+            if (table.ContainsKey(property.Name))
+                throw new PolicyException($"{sourceName}: '{property.Name}' is set twice; keep one");
+            table[property.Name] = FromJsonValue(property.Value, $"{sourceName}: {property.Name}");
+        }
+        return FromTable(table, sourceName, baseDirectory);
+    }
+
+    private static object FromJsonValue(System.Text.Json.JsonElement value, string source) => value.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.String => value.GetString()!,
+        System.Text.Json.JsonValueKind.True => true,
+        System.Text.Json.JsonValueKind.False => false,
+        System.Text.Json.JsonValueKind.Number when value.TryGetInt64(out var n) => n,
+        System.Text.Json.JsonValueKind.Number => value.GetDouble(),
+        System.Text.Json.JsonValueKind.Array => ToArray(value, source),
+        System.Text.Json.JsonValueKind.Object => ToTable(value, source),
+        _ => throw new PolicyException($"{source}: expected a value, found null"),
+    };
+
+    private static TomlArray ToArray(System.Text.Json.JsonElement value, string source)
+    {
+        var array = new TomlArray();
+        foreach (var item in value.EnumerateArray()) array.Add(FromJsonValue(item, source));
+        return array;
+    }
+
+    private static TomlTable ToTable(System.Text.Json.JsonElement value, string source)
+    {
+        var table = new TomlTable();
+        foreach (var property in value.EnumerateObject()) table[property.Name] = FromJsonValue(property.Value, $"{source}.{property.Name}");
+        return table;
+    }
+
+    private static PolicySettings FromTable(TomlTable table, string sourceName, string baseDirectory)
+    {
         var settings = new PolicySettings();
         foreach (var (key, value) in table)
         {

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Wasmbox.Core.Outcomes;
+
+namespace Wasmbox.Core.Api;
+
+/// <summary><c>POST /v1/sandboxes</c>: one sandbox to spawn. Exactly one of <paramref name="ModuleSha256"/> (uploaded with
+/// <c>POST /v1/modules</c>) and <paramref name="ModulePath"/> (a file on the daemon's host) names the module.</summary>
+/// <param name="Policy">The policy as a JSON object with the keys of a policy file (<c>"max-memory": "64MiB"</c>,
+/// <c>"dir": ["/srv/in::/in"]</c>); host paths must be absolute.</param>
+/// <param name="StdinBase64">The guest's whole stdin; without it the guest reads end of file at once.</param>
+public sealed record SpawnRequest(
+    string? ModuleSha256,
+    string? ModulePath,
+    IReadOnlyList<string>? Args,
+    JsonElement? Policy,
+    string? Name,
+    IReadOnlyDictionary<string, string>? Labels,
+    string? StdinBase64,
+    string? Argv0);
+
+/// <summary>A module the daemon holds (<c>POST /v1/modules</c>, <c>GET /v1/modules/{sha256}</c>).</summary>
+public sealed record ModuleView(string Sha256, long Size);
+
+/// <summary>A sandbox as <c>GET /v1/sandboxes/{id}</c> and <c>inspect</c> show it. Times are UTC.</summary>
+/// <param name="State">created, running, exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
+/// <param name="ExitStatus">What <c>wasmbox run</c> would have exited with (the same table); null until it ends, and when lost.</param>
+/// <param name="Report">The same fields as <c>--report</c>; null until it ends, and when lost.</param>
+/// <param name="Policy">The policy as the daemon enforces it (grants resolved to real paths).</param>
+public sealed record SandboxView(
+    string Id,
+    string? Name,
+    IReadOnlyDictionary<string, string> Labels,
+    string ModuleSha256,
+    string Argv0,
+    IReadOnlyList<string> Args,
+    string State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    int? ExitStatus,
+    string? Message,
+    RunReport? Report,
+    JsonElement Policy,
+    string? WorkerInfo,
+    long LogDroppedBytes);
+
+/// <summary><c>GET /v1/info</c>: who is answering.</summary>
+public sealed record DaemonInfo(string Version, int Pid, string DataDir, int LiveSandboxes, int MaxSandboxes, int LostAtStart);
+
+/// <summary>An error, as RFC 7807 problem details (<c>application/problem+json</c>): <paramref name="Type"/> is a stable
+/// code URI (<see cref="ProblemTypes.Prefix"/> + code), <paramref name="Detail"/> the same one line the CLI prints.</summary>
+public sealed record ProblemDetails(string Type, string Title, int Status, string Detail, string? Instance);
+
+/// <summary>The problem <c>type</c> URIs: a prefix and a stable code per kind of error.</summary>
+public static class ProblemTypes
+{
+    public const string Prefix = "https://wasmbox.dev/problems/";
+
+    public static string For(string code) => Prefix + code;
+
+    /// <summary>The code at the end of a problem type URI.</summary>
+    public static string CodeOf(string type) => type.StartsWith(Prefix, StringComparison.Ordinal) ? type[Prefix.Length..] : type;
+}
+
+/// <summary>System.Text.Json source generation for the API (NativeAOT: no reflection), snake_case like the report.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(SpawnRequest))]
+[JsonSerializable(typeof(ModuleView))]
+[JsonSerializable(typeof(SandboxView))]
+[JsonSerializable(typeof(List<SandboxView>))]
+[JsonSerializable(typeof(DaemonInfo))]
+[JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(RunReport))]
+public sealed partial class ApiJson : JsonSerializerContext;

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Wasmbox.Core.Policy;
+using Wasmbox.Core.Units;
+using Wasmbox.Supervisor.Ceilings;
+
+namespace Wasmbox.Daemon.Hosting;
+
+/// <summary>The daemon's settings: where it listens, where it keeps its state, and the operator's ceilings.</summary>
+public sealed record DaemonSettings(
+    string Socket,
+    string DataDir,
+    string? Tcp,
+    string? TokenFile,
+    OperatorCeilings Ceilings,
+    int MaxSandboxes,
+    long LogLimitBytes);
+
+/// <summary>The daemon's command line (the same words <c>wasmbox daemon</c> takes).</summary>
+internal static class DaemonOptions
+{
+    public static readonly Option<string?> Socket = new("--socket") { Description = "Unix socket to listen on (default /run/wasmbox/wasmbox.sock for root, else $XDG_RUNTIME_DIR/wasmbox/wasmbox.sock); created mode 0600.", HelpName = "PATH" };
+    public static readonly Option<string?> DataDir = new("--data-dir") { Description = "Folder for all state: the SQLite table, logs, modules, the module cache (default /var/lib/wasmbox for root, else $XDG_DATA_HOME/wasmbox).", HelpName = "DIR" };
+    public static readonly Option<string?> Tcp = new("--tcp") { Description = "Also listen on 127.0.0.1:PORT (or [::1]:PORT), with a bearer token (--token-file).", HelpName = "HOST:PORT" };
+    public static readonly Option<string?> TokenFile = new("--token-file") { Description = "File holding the bearer token TCP clients must send (required with --tcp).", HelpName = "FILE" };
+    public static readonly Option<string[]> AllowGrant = new("--allow-grant") { Description = "Host folder beneath which sandboxes may be granted directories (repeatable; none = no host folder may be granted).", HelpName = "DIR", Arity = ArgumentArity.ZeroOrMore };
+    public static readonly Option<string?> MaxMemory = new("--max-memory") { Description = "The most --max-memory a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "SIZE" };
+    public static readonly Option<string?> MaxTimeout = new("--max-timeout") { Description = "The most --timeout a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "DURATION" };
+    public static readonly Option<string?> MaxCpus = new("--max-cpus") { Description = "The most --cpus a sandbox may ask for.", HelpName = "N" };
+    public static readonly Option<string?> MaxOpenFiles = new("--max-open-files") { Description = "The most --max-open-files a sandbox may ask for.", HelpName = "N" };
+    public static readonly Option<string?> MaxOutput = new("--max-output") { Description = "The most --max-output a sandbox may ask for.", HelpName = "SIZE" };
+    public static readonly Option<string[]> AllowIsolation = new("--allow-isolation") { Description = "Tiers sandboxes may use (default: jail only; add process or none to allow them).", HelpName = "TIER", Arity = ArgumentArity.ZeroOrMore };
+    public static readonly Option<int?> MaxSandboxes = new("--max-sandboxes") { Description = "Live sandboxes at once (default 64); beyond it a spawn gets 429.", HelpName = "N" };
+    public static readonly Option<string?> LogLimit = new("--log-limit") { Description = "Log bytes kept per sandbox (default 8MiB); the oldest are dropped first.", HelpName = "SIZE" };
+
+    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, AllowIsolation, MaxSandboxes, LogLimit];
+
+    /// <summary>The settings, or a one-line reason they are wrong (<see cref="PolicyException"/>).</summary>
+    public static DaemonSettings Read(ParseResult parsed)
+    {
+        var tiers = parsed.GetValue(AllowIsolation) is { Length: > 0 } named
+            ? named.Select(t => IsolationTiers.Parse(t, "--allow-isolation")).ToHashSet()
+            : new HashSet<IsolationTier> { IsolationTier.Jail };
+        var roots = (parsed.GetValue(AllowGrant) ?? []).Select(r =>
+            Directory.Exists(r) ? Path.GetFullPath(r) : throw new PolicyException($"--allow-grant {r}: no such folder; name an existing folder")).ToList();
+        var ceilings = OperatorCeilings.Default with
+        {
+            AllowedGrantRoots = roots,
+            MaxMemoryBytes = Parse(parsed, MaxMemory, ByteSize.Parse),
+            MaxTimeout = Parse(parsed, MaxTimeout, DurationText.Parse),
+            MaxCpus = Parse(parsed, MaxCpus, t => double.TryParse(t, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : throw new FormatException($"'{t}' is not a number of CPUs")),
+            MaxOpenFiles = Parse(parsed, MaxOpenFiles, t => int.TryParse(t, out var n) && n >= 3 ? n : throw new FormatException($"'{t}' is not a whole number of at least 3")),
+            MaxOutputBytes = Parse(parsed, MaxOutput, ByteSize.Parse),
+            AllowedTiers = tiers,
+        };
+        var tcp = parsed.GetValue(Tcp);
+        var token = parsed.GetValue(TokenFile);
+        if (tcp is not null && token is null) throw new PolicyException("--tcp needs --token-file: a TCP client must prove who it is; write a secret to a file only you can read");
+        return new DaemonSettings(
+            parsed.GetValue(Socket) ?? DefaultSocket(),
+            Path.GetFullPath(parsed.GetValue(DataDir) ?? DefaultDataDir()),
+            tcp,
+            token,
+            ceilings,
+            parsed.GetValue(MaxSandboxes) ?? 64,
+            Parse(parsed, LogLimit, ByteSize.Parse) ?? 8L << 20);
+    }
+
+    public static string DefaultSocket() => Core.Api.DaemonAddress.DefaultSocket(Environment.GetEnvironmentVariable);
+
+    private static string DefaultDataDir()
+    {
+        if (Core.Api.DaemonAddress.IsRoot) return "/var/lib/wasmbox";
+        var data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        return string.IsNullOrEmpty(data)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "wasmbox")
+            : Path.Combine(data, "wasmbox");
+    }
+
+    private static T? Parse<T>(ParseResult parsed, Option<string?> option, Func<string, T> parse) where T : struct
+    {
+        if (parsed.GetValue(option) is not { } text) return null;
+        try { return parse(text); }
+        catch (FormatException e) { throw new PolicyException($"{option.Name}: {e.Message}"); }
+    }
+}
