@@ -1,0 +1,1 @@
+namespace Wasmbox.Supervisor; internal static class Placeholder {}
