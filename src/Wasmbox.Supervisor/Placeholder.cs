@@ -1,1 +1,0 @@
-namespace Wasmbox.Supervisor; internal static class Placeholder {}
