@@ -60,6 +60,14 @@ public sealed partial record OperatorCeilings
             if (problem is not null) return problem;
             grants.Add(grant with { HostPath = real! });
         }
+        if (policy.Stdin is StdinSource.FromFile stdinFile)
+        {
+            // The daemon opens the stdin file with its own rights, so it is a grant in disguise: the same roots apply.
+            var (real, problem) = Beneath("--stdin", stdinFile.Path, File.Exists);
+            if (problem is not null) return problem;
+            resolved = policy with { Dirs = grants, Stdin = new StdinSource.FromFile(real!) };
+            return null;
+        }
         resolved = policy with { Dirs = grants };
         return null;
     }
@@ -83,19 +91,22 @@ public sealed partial record OperatorCeilings
             $"--isolation {tier.Name()} is not allowed by the operator (allowed: {(allowed.Length == 0 ? "none" : allowed)})");
     }
 
-    private (string? Real, CeilingViolation? Problem) Grant(DirGrant grant)
+    private (string? Real, CeilingViolation? Problem) Grant(DirGrant grant) =>
+        Beneath(grant.ReadOnly ? "--ro-dir" : "--dir", grant.HostPath, Directory.Exists);
+
+    private (string? Real, CeilingViolation? Problem) Beneath(string flag, string path, Func<string, bool> exists)
     {
         if (AllowedGrantRoots.Count == 0)
-            return (null, new CeilingViolation("--allow-grant", $"--dir {grant.HostPath}: the operator allows no host directories to be granted"));
-        var real = RealPath(grant.HostPath);
-        if (real is null || !Directory.Exists(real))
-            return (null, new CeilingViolation("--allow-grant", $"--dir {grant.HostPath}: no such directory on the daemon's host"));
+            return (null, new CeilingViolation("--allow-grant", $"{flag} {path}: the operator allows no host paths to be granted"));
+        var real = RealPath(path);
+        if (real is null || !exists(real))
+            return (null, new CeilingViolation("--allow-grant", $"{flag} {path}: no such {(flag == "--stdin" ? "file" : "directory")} on the daemon's host"));
         foreach (var root in AllowedGrantRoots)
         {
             if (RealPath(root) is { } realRoot && IsSameOrBeneath(real, realRoot)) return (real, null);
         }
         return (null, new CeilingViolation("--allow-grant",
-            $"--dir {grant.HostPath}: resolves to {real}, which is not under a folder the operator allows ({string.Join(", ", AllowedGrantRoots)})"));
+            $"{flag} {path}: resolves to {real}, which is not under a folder the operator allows ({string.Join(", ", AllowedGrantRoots)})"));
     }
 
     /// <summary>Compares whole path components: <c>/srv/data2</c> is not beneath <c>/srv/data</c>.</summary>
