@@ -141,6 +141,19 @@ public sealed partial class Supervisor : IAsyncDisposable
         return Get(id);
     }
 
+    /// <summary>Stores an uploaded module and returns its SHA-256, with the module store's refusals as <see cref="SupervisorException"/>.</summary>
+    public string PutModule(Stream content, string? expectedSha256 = null)
+    {
+        try
+        {
+            return Modules.Put(content, expectedSha256);
+        }
+        catch (ModuleStoreException e)
+        {
+            throw new SupervisorException(e.Error == ModuleStoreError.TooLarge ? SupervisorError.ModuleTooLarge : SupervisorError.BadRequest, e.Message);
+        }
+    }
+
     /// <summary>Records, oldest first, filtered.</summary>
     public IReadOnlyList<SandboxRecord> List(SandboxFilter? filter = null)
     {

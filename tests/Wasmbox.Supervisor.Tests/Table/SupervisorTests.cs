@@ -195,6 +195,19 @@ public class SupervisorTests
     }
 
     [Fact]
+    public async Task PutModule_TooLargeOrWrongHash_RefusedAs413Or400()
+    {
+        await using var f = await Fixture.OpenAsync(Fixture.Options(o => o with { MaxModuleBytes = 16 }));
+
+        var tooLarge = Assert.Throws<SupervisorException>(() => f.Supervisor.PutModule(new MemoryStream(new byte[17])));
+        var mismatch = Assert.Throws<SupervisorException>(() => f.Supervisor.PutModule(new MemoryStream(Fixture.Module), new string('0', 64)));
+
+        Assert.Equal(413, tooLarge.Error.HttpStatus());
+        Assert.Equal(SupervisorError.BadRequest, mismatch.Error);
+        Assert.Equal(f.Sha, f.Supervisor.PutModule(new MemoryStream(Fixture.Module), f.Sha));
+    }
+
+    [Fact]
     public async Task Create_StoredModuleCorrupted_RefusedAsModuleCorrupt()
     {
         await using var f = await Fixture.OpenAsync();
