@@ -20,7 +20,9 @@ internal sealed class LaunchStarter(string dataDir) : ISandboxStarter
     public IStartedSandbox Start(SandboxStartRequest request)
     {
         string? stdinFile = null;
-        var policy = request.Policy;
+        // Why set the tier: the ceilings were checked against it (no tier = the jail), so the launcher must not fall back
+        // to another one on its own; a jail that cannot start is then a failed sandbox, not an unjailed one.
+        var policy = request.Policy with { Isolation = request.Policy.Isolation ?? IsolationTier.Jail };
         if (request.Stdin is { } bytes)
         {
             Directory.CreateDirectory(_stdinDir);
