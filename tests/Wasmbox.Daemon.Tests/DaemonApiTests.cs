@@ -79,8 +79,8 @@ public class DaemonApiTests
         var sha = await daemon.UploadAsync(Guests.C("output_flood"));
         var spawned = await daemon.SpawnAsync(sha, ProcessTier, "2000", "10");
 
-        using var response = await daemon.Http.GetAsync($"v1/sandboxes/{spawned.Id}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead);
-        var body = await response.Content.ReadAsByteArrayAsync();
+        using var response = await daemon.Http.GetAsync($"v1/sandboxes/{spawned.Id}/logs?follow=true", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(20_000, body.Length);
         var done = await daemon.WaitAsync(spawned.Id);
@@ -93,7 +93,7 @@ public class DaemonApiTests
         RequireLinux();
         using var daemon = DaemonProcess.Start();
         var sha = await daemon.UploadAsync(Guests.C("hello"));
-        var (s1, b1, _) = await daemon.SendAsync(HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","policy":{"isolation":"process"},"name":"alpha","labels":{"team":"a"}}""");
+        var (s1, b1, _) = await daemon.SendAsync(HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"isolation":"process"},"name":"alpha","labels":{"team":"a"}}""");
         Assert.Equal(201, s1);
         var alpha = JsonSerializer.Deserialize(b1, ApiJson.Default.SandboxView)!;
         await daemon.WaitAsync(alpha.Id);
@@ -132,16 +132,16 @@ public class DaemonApiTests
         await Expect(404, "sandbox-not-found", HttpMethod.Post, "v1/sandboxes/nope/kill");
         await Expect(400, "bad-request", HttpMethod.Post, "v1/sandboxes", "{not json");
         await Expect(400, "bad-request", HttpMethod.Post, "v1/sandboxes", """{"module_sha256":"x","surprise":1}""");
-        await Expect(400, "bad-policy", HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","policy":{"max-memory":"lots"}}""");
-        await Expect(400, "bad-policy", HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","policy":{"tiemout":"1s"}}""");
-        await Expect(400, "bad-policy", HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","policy":{"dir":["relative::/x"]}}""");
+        await Expect(400, "bad-policy", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"max-memory":"lots"}}""");
+        await Expect(400, "bad-policy", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"tiemout":"1s"}}""");
+        await Expect(400, "bad-policy", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"dir":["relative::/x"]}}""");
         await Expect(422, "not-a-wasi-command", HttpMethod.Post, "v1/modules", bytes: "hello, not wasm"u8.ToArray());
         // An empty module: valid WebAssembly, but no _start, so never a WASI command.
         await Expect(422, "not-a-wasi-command", HttpMethod.Post, "v1/modules", bytes: [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]);
-        await Expect(404, "module-not-found", HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{new string('a', 64)}}"}""");
-        await Expect(403, "ceiling-exceeded", HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","policy":{"isolation":"process","max-memory":"1GiB"}}""");
-        await Expect(403, "ceiling-exceeded", HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","policy":{"isolation":"none","max-memory":"16MiB"}}""");
-        await Expect(413, "body-too-large", HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","stdin_base64":"{{new string('A', 17 << 20)}}"}""");
+        await Expect(404, "module-not-found", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{new string('a', 64)}}}"}""");
+        await Expect(403, "ceiling-exceeded", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"isolation":"process","max-memory":"1GiB"}}""");
+        await Expect(403, "ceiling-exceeded", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"isolation":"none","max-memory":"16MiB"}}""");
+        await Expect(413, "body-too-large", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","stdin_base64":"{{{new string('A', 17 << 20)}}}"}""");
 
         var (_, list, _) = await daemon.SendAsync(HttpMethod.Get, "v1/sandboxes");
         Assert.Equal("[]", list);
@@ -155,7 +155,7 @@ public class DaemonApiTests
         var sha = await daemon.UploadAsync(Guests.C("spin"));
         var first = await daemon.SpawnAsync(sha, """{"isolation":"process","timeout":"30s"}""");
 
-        var (status, body, response) = await daemon.SendAsync(HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","policy":{"isolation":"process"}}""");
+        var (status, body, response) = await daemon.SendAsync(HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"isolation":"process"}}""");
 
         Assert.Equal(429, status);
         Assert.Equal(ProblemTypes.For("too-many-sandboxes"), DaemonProcess.Problem(body).Type);

@@ -145,7 +145,7 @@ public sealed class DaemonProcess : IDisposable
     public async Task<SandboxView> SpawnAsync(string sha, string policyJson, params string[] args)
     {
         var argList = string.Join(',', args.Select(a => JsonSerializer.Serialize(a)));
-        var (status, body, _) = await SendAsync(HttpMethod.Post, "v1/sandboxes", $$"""{"module_sha256":"{{sha}}","args":[{{argList}}],"policy":{{policyJson}}}""");
+        var (status, body, _) = await SendAsync(HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","args":[{{{argList}}}],"policy":{{{policyJson}}}}""");
         Assert.True(status == 201, $"spawn answered {status}: {body}");
         return JsonSerializer.Deserialize(body, ApiJson.Default.SandboxView)!;
     }
