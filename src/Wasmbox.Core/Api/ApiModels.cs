@@ -45,8 +45,9 @@ public sealed record SandboxView(
     string? WorkerInfo,
     long LogDroppedBytes);
 
-/// <summary><c>GET /v1/info</c>: who is answering.</summary>
-public sealed record DaemonInfo(string Version, int Pid, string DataDir, int LiveSandboxes, int MaxSandboxes, int LostAtStart);
+/// <summary><c>GET /v1/info</c>: who is answering, and whether its state database passes SQLite's integrity check.</summary>
+/// <param name="Integrity">"ok", or the first problem <c>PRAGMA integrity_check</c> found.</param>
+public sealed record DaemonInfo(string Version, int Pid, string DataDir, int LiveSandboxes, int MaxSandboxes, int LostAtStart, string Integrity);
 
 /// <summary>An error, as RFC 7807 problem details (<c>application/problem+json</c>): <paramref name="Type"/> is a stable
 /// code URI (<see cref="ProblemTypes.Prefix"/> + code), <paramref name="Detail"/> the same one line the CLI prints.</summary>

@@ -24,7 +24,8 @@ internal static class SandboxApi
 
         v1.MapGet("/info", () => Results.Json(new DaemonInfo(
             typeof(SandboxApi).Assembly.GetName().Version?.ToString() ?? "0", Environment.ProcessId, supervisor.DataDir,
-            supervisor.List(new SandboxFilter(SandboxState.Running)).Count, supervisor.Options.MaxLiveSandboxes, supervisor.LostAtOpen), ApiJson.Default.DaemonInfo));
+            supervisor.List(new SandboxFilter(SandboxState.Running)).Count, supervisor.Options.MaxLiveSandboxes, supervisor.LostAtOpen,
+            supervisor.State.IntegrityCheck().FirstOrDefault() ?? "ok"), ApiJson.Default.DaemonInfo));
 
         v1.MapPost("/modules", async (HttpContext context) =>
         {

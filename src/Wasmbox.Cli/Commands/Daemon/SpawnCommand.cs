@@ -54,6 +54,8 @@ internal sealed class SpawnCommand : IGuestCommand
                 if (s.Text != "none") stdin = File.ReadAllBytes(Path.GetFullPath(s.Text, s.BaseDirectory));
                 settings.Stdin = null;
             }
+            // Checked here first, so a mistake is named in the words it was written in (--max-memory, not the API's key).
+            settings.Build(Environment.GetEnvironmentVariable, defaultStdin: new StdinSource.None());
             policy = PolicyRequest.ToJson(settings);
             foreach (var label in parsed.GetValue(_label) ?? [])
             {

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Wasmbox.Core.Api;
+
+namespace Wasmbox.Daemon.Tests;
+
+/// <summary>The CLI verbs against the real daemon, who may talk to it, the operator's ceilings, and a crash of the daemon.</summary>
+public class DaemonCliAndSafetyTests
+{
+    private static void RequireLinux()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the daemon listens on a Unix socket and starts Linux workers");
+    }
+
+    [Fact]
+    public void CliVerbs_SpawnPsLogsWaitInspectKillRm_WorkEndToEnd()
+    {
+        RequireLinux();
+        using var daemon = DaemonProcess.Start();
+
+        var spawn = daemon.Cli("spawn", "--isolation", "process", "--name", "answer", "--label", "team=x", Guests.C("exit_code"), "42");
+        Assert.True(spawn.Exit == 0, spawn.Stderr);
+        var id = spawn.Stdout.Trim();
+        Assert.Matches("^[0-9a-f]{16}$", id);
+
+        var wait = daemon.Cli("wait", "answer");
+        Assert.Equal(42, wait.Exit);
+
+        var ps = daemon.Cli("ps", "-a");
+        Assert.Equal(0, ps.Exit);
+        Assert.Contains(id, ps.Stdout);
+        Assert.Contains("answer", ps.Stdout);
+        Assert.Contains("exited", ps.Stdout);
+        Assert.DoesNotContain(id, daemon.Cli("ps").Stdout); // ended: only with -a
+
+        var json = daemon.Cli("ps", "-a", "--json", "--filter", "label=team=x");
+        var list = JsonSerializer.Deserialize(json.Stdout, ApiJson.Default.ListSandboxView)!;
+        Assert.Equal(id, Assert.Single(list).Id);
+
+        var inspect = daemon.Cli("inspect", id);
+        Assert.Equal(0, inspect.Exit);
+        using (var doc = JsonDocument.Parse(inspect.Stdout)) Assert.Equal(42, doc.RootElement.GetProperty("exit_status").GetInt32());
+
+        var hello = daemon.Cli("spawn", "--isolation", "process", Guests.C("hello")).Stdout.Trim();
+        Assert.Equal(0, daemon.Cli("wait", hello).Exit);
+        var logs = daemon.Cli("logs", hello);
+        Assert.Equal(0, logs.Exit);
+        Assert.Contains("hello", logs.Stdout, StringComparison.OrdinalIgnoreCase);
+
+        var spinner = daemon.Cli("spawn", "--isolation", "process", "--timeout", "60s", Guests.C("spin")).Stdout.Trim();
+        Assert.Equal(0, daemon.Cli("kill", spinner).Exit);
+        Assert.Equal(137, daemon.Cli("wait", spinner).Exit);
+
+        Assert.Equal(0, daemon.Cli("rm", id, hello, spinner).Exit);
+        Assert.Empty(JsonSerializer.Deserialize(daemon.Cli("ps", "-a", "--json").Stdout, ApiJson.Default.ListSandboxView)!);
+    }
+
+    [Fact]
+    public void CliVerbs_UnknownIdAndBadPolicy_OneLineAndStatus125()
+    {
+        RequireLinux();
+        using var daemon = DaemonProcess.Start();
+        var missing = daemon.Cli("inspect", "nosuchid");
+        Assert.Equal(125, missing.Exit);
+        Assert.StartsWith("wasmbox: ", Assert.Single(missing.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+
+        var bad = daemon.Cli("spawn", "--max-memory", "lots", Guests.C("hello"));
+        Assert.Equal(125, bad.Exit);
+        Assert.Contains("--max-memory", Assert.Single(bad.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    public void CliVerbs_NoDaemon_SaysHowToStartOne()
+    {
+        RequireLinux();
+        using var tmp = new TempDir();
+        var start = new ProcessStartInfo(DaemonProcess.DotnetHost) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wasmbox.dll"));
+        foreach (var a in new[] { "ps", "--host", "unix://" + tmp.File("none.sock") }) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(125, p.ExitCode);
+        Assert.Contains("wasmbox daemon", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Socket_IsMode0600_AndAnotherUserCannotConnect()
+    {
+        RequireLinux();
+        if (Environment.UserName != "root" && !File.Exists("/usr/bin/setpriv")) Assert.Skip("needs root and setpriv to act as another user");
+        using var daemon = DaemonProcess.Start();
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(daemon.Socket));
+        // Let nobody reach the folder, so only the socket's own mode stands in the way.
+        File.SetUnixFileMode(daemon.Dir.Path, (UnixFileMode)0b111_101_101);
+
+        (int Exit, string Stdout) Curl(params string[] asUser)
+        {
+            var start = new ProcessStartInfo(asUser.Length > 0 ? "/usr/bin/setpriv" : "/usr/bin/curl") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var a in asUser.Length > 0 ? [.. asUser, "/usr/bin/curl"] : Array.Empty<string>()) start.ArgumentList.Add(a);
+            foreach (var a in new[] { "-sS", "--unix-socket", daemon.Socket, "http://wasmbox/v1/info" }) start.ArgumentList.Add(a);
+            using var p = Process.Start(start)!;
+            var stdout = p.StandardOutput.ReadToEnd();
+            p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            return (p.ExitCode, stdout);
+        }
+
+        // The control: the daemon's own user reaches it with the same client.
+        var owner = Curl();
+        Assert.Equal(0, owner.Exit);
+        Assert.Contains("\"pid\"", owner.Stdout);
+        // Another user: connect(2) is refused (curl: 7, could not connect), and nothing is answered.
+        var nobody = Curl("--reuid=65534", "--regid=65534", "--clear-groups");
+        Assert.Equal(7, nobody.Exit);
+        Assert.Empty(nobody.Stdout);
+    }
+
+    [Fact]
+    public async Task SecondDaemon_SameDataDirOrSameSocket_IsRefusedAndTheFirstKeepsServing()
+    {
+        RequireLinux();
+        using var daemon = DaemonProcess.Start();
+        using var other = new TempDir();
+
+        var sameData = DaemonProcess.StartRaw(["--socket", other.File("x.sock"), "--data-dir", daemon.DataDir]);
+        Assert.True(sameData.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(125, sameData.ExitCode);
+        Assert.Contains("wasmbox: ", sameData.StandardError.ReadToEnd());
+
+        var sameSocket = DaemonProcess.StartRaw(["--socket", daemon.Socket, "--data-dir", other.File("data")]);
+        Assert.True(sameSocket.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(125, sameSocket.ExitCode);
+        Assert.Contains("another daemon is listening", sameSocket.StandardError.ReadToEnd());
+
+        Assert.Equal(200, (await daemon.SendAsync(HttpMethod.Get, "v1/info")).Status);
+    }
+
+    [Fact]
+    public async Task Ceilings_GrantsOutsideTheAllowedRoot_Refused403_InsideAllowed()
+    {
+        RequireLinux();
+        using var roots = new TempDir();
+        var allowed = roots.Dir("allowed");
+        var inside = Directory.CreateDirectory(Path.Combine(allowed, "work")).FullName;
+        var outside = roots.Dir("outside");
+        File.CreateSymbolicLink(Path.Combine(allowed, "escape"), outside);
+        using var daemon = DaemonProcess.Start("--allow-grant", allowed, "--allow-isolation", "process", "--max-memory", "64MiB");
+        var sha = await daemon.UploadAsync(Guests.C("hello"));
+
+        async Task<(int Status, string Body)> Spawn(string policy)
+        {
+            var (status, body, _) = await daemon.SendAsync(HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{{{policy}}}}""");
+            return (status, body);
+        }
+        foreach (var grant in new[] { outside, Path.Combine(allowed, "escape"), Path.Combine(inside, "..", "..", "outside") })
+        {
+            var (status, body) = await Spawn($$$"""{"isolation":"process","max-memory":"16MiB","dir":["{{{grant}}}::/d"]}""");
+            Assert.True(status == 403, $"{grant}: {status} {body}");
+            Assert.Equal(ProblemTypes.For("ceiling-exceeded"), DaemonProcess.Problem(body).Type);
+        }
+        var (memStatus, memBody) = await Spawn("""{"isolation":"process","max-memory":"1GiB"}""");
+        Assert.Equal(403, memStatus);
+        Assert.Contains("64MiB", DaemonProcess.Problem(memBody).Detail);
+        var (jailStatus, _) = await Spawn("""{"isolation":"jail","max-memory":"16MiB"}""");
+        Assert.Equal(403, jailStatus); // only process is allowed here
+
+        var (okStatus, okBody) = await Spawn($$$"""{"isolation":"process","max-memory":"16MiB","dir":["{{{inside}}}::/d"]}""");
+        Assert.True(okStatus == 201, okBody);
+        Assert.Empty(Directory.GetFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public async Task Crash_KillNineWithSpawnsInFlight_RestartListsEveryAcknowledgedSandboxAndLeavesNoWorker()
+    {
+        RequireLinux();
+        var dir = new TempDir("wasmbox-daemon");
+        var first = DaemonProcess.Start(dir);
+        var sha = await first.UploadAsync(Guests.C("spin"));
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+        // 50 spawns, 8 at a time; the daemon is killed while the last ones are still in flight.
+        var spawns = Task.Run(async () =>
+        {
+            await Parallel.ForEachAsync(Enumerable.Range(0, 50), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = TestContext.Current.CancellationToken }, async (_, _) =>
+            {
+                try
+                {
+                    var (status, body, _) = await first.SendAsync(HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"isolation":"process","timeout":"120s"}}""");
+                    if (status == 201) acknowledged.Add(JsonSerializer.Deserialize(body, ApiJson.Default.SandboxView)!.Id);
+                }
+                catch (HttpRequestException) { } // the daemon died mid-request: not acknowledged
+                catch (TaskCanceledException) { }
+            });
+        }, TestContext.Current.CancellationToken);
+        WaitFor(() => acknowledged.Count, n => n >= 30, TimeSpan.FromSeconds(60));
+        var workers = ProcessTree.Descendants(first.Process.Id, "wasmbox-worker");
+        first.KillHard();
+        await spawns;
+        Assert.True(acknowledged.Count >= 30, $"only {acknowledged.Count} spawns were acknowledged");
+        Assert.Empty(ProcessTree.WaitGone(workers, TimeSpan.FromSeconds(10)));
+        first.Http.Dispose();
+
+        using var second = DaemonProcess.Start(dir);
+        var list = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/sandboxes")).Body, ApiJson.Default.ListSandboxView)!;
+        var ids = list.Select(s => s.Id).ToHashSet();
+        Assert.All(acknowledged, id => Assert.Contains(id, ids));
+        Assert.All(list, s => Assert.Contains(s.State, new[] { "lost", "failed", "exited", "killed" }));
+        Assert.Contains(list, s => s.State == "lost");
+        var info = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/info")).Body, ApiJson.Default.DaemonInfo)!;
+        Assert.Equal("ok", info.Integrity);
+        Assert.True(info.LostAtStart > 0);
+    }
+
+    private static T WaitFor<T>(Func<T> probe, Func<T, bool> done, TimeSpan limit)
+    {
+        var until = DateTime.UtcNow + limit;
+        while (true)
+        {
+            var value = probe();
+            if (done(value) || DateTime.UtcNow > until) return value;
+            Thread.Sleep(50);
+        }
+    }
+}
