@@ -6,7 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
 # The guest toolchain lets CI check that the committed .wasm files are what their sources build to.
-scripts/ensure-debian-packages.sh clang lld wasi-libc libclang-rt-dev-wasm32
+scripts/ensure-debian-packages.sh clang lld wasi-libc libclang-rt-dev-wasm32 curl
 echo "== guests: committed .wasm files match their sources"
 bash tests/guests/build.sh --check
 

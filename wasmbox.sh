@@ -10,16 +10,16 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="$here/.build/wasmbox"
 stamp="$out/.built"
-if [[ ! -f "$stamp" || ! -x "$out/wasmbox" || ! -x "$out/wasmbox-worker" ]] || [[ -n "$(find "$here/src" "$here/Directory.Build.props" "$here/Directory.Packages.props" -newer "$stamp" -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -print -quit)" ]]; then
+if [[ ! -f "$stamp" || ! -x "$out/wasmbox" || ! -x "$out/wasmbox-worker" || ! -x "$out/wasmbox-daemon" ]] || [[ -n "$(find "$here/src" "$here/Directory.Build.props" "$here/Directory.Packages.props" -newer "$stamp" -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) -print -quit)" ]]; then
   "$here/scripts/ensure-debian-packages.sh" clang zlib1g-dev bubblewrap libseccomp2 >&2
   case "$(uname -m)" in
     x86_64) rid=linux-x64 ;;
     aarch64|arm64) rid=linux-arm64 ;;
     *) echo "wasmbox.sh: no NativeAOT build for $(uname -m); use dotnet run --project src/Wasmbox.Cli" >&2; exit 1 ;;
   esac
-  echo "wasmbox.sh: building wasmbox and wasmbox-worker (Release, NativeAOT, $rid) into .build/wasmbox ..." >&2
+  echo "wasmbox.sh: building wasmbox, wasmbox-worker and wasmbox-daemon (Release, NativeAOT, $rid) into .build/wasmbox ..." >&2
   rm -rf "$out"
-  for project in Wasmbox.Cli Wasmbox.Worker; do
+  for project in Wasmbox.Cli Wasmbox.Worker Wasmbox.Daemon; do
     dotnet publish "$here/src/$project/$project.csproj" -c Release -r "$rid" -p:PublishAot=true -p:SelfContained=true \
       -o "$out" --nologo -v quiet >&2
   done

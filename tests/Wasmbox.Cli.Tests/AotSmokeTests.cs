@@ -62,4 +62,39 @@ public class AotSmokeTests
         Assert.Equal(0, exit);
         foreach (var layer in new[] { "bubblewrap", "seccomp", "cgroups" }) Assert.Contains(layer, stdout);
     }
+
+    [Fact]
+    public void Aot_Daemon_SpawnWaitLogsThroughThePublishedBinaries()
+    {
+        if (!File.Exists(Published + "-daemon")) Assert.Skip($"no NativeAOT daemon at {Published}-daemon; run ./wasmbox.sh once");
+        if (!File.Exists("/usr/bin/bwrap")) Assert.Skip("the daemon's default tier is the jail, which needs bubblewrap (apt-get install -y bubblewrap)");
+        using var tmp = new TempDir();
+        var socket = tmp.File("d.sock");
+        var start = new ProcessStartInfo(Published) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "daemon", "--socket", socket, "--data-dir", tmp.File("data") }) start.ArgumentList.Add(a);
+        using var daemon = Process.Start(start)!;
+        daemon.BeginOutputReadLine();
+        daemon.BeginErrorReadLine();
+        try
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (!File.Exists(socket) && DateTime.UtcNow < until && !daemon.HasExited) Thread.Sleep(50);
+            Assert.True(File.Exists(socket), "the published daemon did not create its socket");
+            var host = "unix://" + socket;
+
+            var spawn = RunPublished("spawn", "--host", host, "examples/hello.wasm");
+            Assert.True(spawn.Exit == 0, spawn.Stderr);
+            var id = spawn.Stdout.Trim();
+            Assert.Equal(0, RunPublished("wait", "--host", host, id).Exit);
+            Assert.Equal("hello from wasmbox\n", RunPublished("logs", "--host", host, id).Stdout);
+            Assert.Contains(id, RunPublished("ps", "-a", "--host", host).Stdout);
+        }
+        finally
+        {
+            using (var term = Process.Start("kill", ["-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) term.WaitForExit();
+            if (!daemon.WaitForExit(TimeSpan.FromSeconds(15))) daemon.Kill(entireProcessTree: true);
+        }
+        Assert.Equal(0, daemon.ExitCode);
+        Assert.False(File.Exists(socket), "the daemon left its socket behind");
+    }
 }
