@@ -212,6 +212,43 @@ public class DaemonCliAndSafetyTests
         Assert.True(info.LostAtStart > 0);
     }
 
+    [Fact]
+    public async Task Tcp_NeedsTheBearerToken_AndListensOnLoopbackOnly()
+    {
+        RequireLinux();
+        using var tmp = new TempDir();
+        var token = tmp.Write("token", "0123456789abcdef0123456789abcdef\n");
+        var port = FreePort();
+        using var daemon = DaemonProcess.Start("--tcp", $"127.0.0.1:{port}", "--token-file", token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        using var anonymous = await http.GetAsync("v1/info", TestContext.Current.CancellationToken);
+        Assert.Equal(401, (int)anonymous.StatusCode);
+        Assert.Equal(ProblemTypes.For("unauthorized"), DaemonProcess.Problem(await anonymous.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Type);
+
+        using var wrong = new HttpRequestMessage(HttpMethod.Get, "v1/info");
+        wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "0123456789abcdef0123456789abcdeX");
+        Assert.Equal(401, (int)(await http.SendAsync(wrong, TestContext.Current.CancellationToken)).StatusCode);
+
+        using var right = new HttpRequestMessage(HttpMethod.Get, "v1/info");
+        right.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "0123456789abcdef0123456789abcdef");
+        Assert.Equal(200, (int)(await http.SendAsync(right, TestContext.Current.CancellationToken)).StatusCode);
+        // The socket needs no token: its mode is the check.
+        Assert.Equal(200, (await daemon.SendAsync(HttpMethod.Get, "v1/info")).Status);
+
+        var outside = DaemonProcess.StartRaw(["--socket", tmp.File("x.sock"), "--data-dir", tmp.File("data2"), "--tcp", $"0.0.0.0:{FreePort()}", "--token-file", token]);
+        Assert.True(outside.WaitForExit(TimeSpan.FromSeconds(30)));
+        Assert.Equal(125, outside.ExitCode);
+        Assert.Contains("loopback only", outside.StandardError.ReadToEnd());
+    }
+
+    private static int FreePort()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
     private static T WaitFor<T>(Func<T> probe, Func<T, bool> done, TimeSpan limit)
     {
         var until = DateTime.UtcNow + limit;
