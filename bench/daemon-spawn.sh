@@ -12,7 +12,8 @@
 # lifecycle   N × (POST, then POST …/wait): from the request to the sandbox having exited, i.e. the same work as one
 #             foreground run (worker, jail, guest, result), plus the API and the state writes.
 # throughput  N spawns sent 8 at a time (xargs -P 8), then wait for all: sandboxes per second, wall clock.
-# rss         VmRSS of the daemon: idle after start, then with LIVE sandboxes running (spin with --timeout 120s).
+# rss         VmRSS of the daemon: idle after start, then with LIVE sandboxes alive (tests/guests/wat/sleep.wat: 120 s in
+#             poll_oneoff, so that 2 CPUs can start them all).
 #
 # Environment (all optional): N=100 LIVE=100 OUT=DIR (default bench/.out/results/daemon-<UTC time>)
 # Writes OUT/*.txt (one number per line) and OUT/summary.md (medians, p99, ratios, machine, load).
@@ -87,11 +88,11 @@ echo "scale=1; $N * 1000000000 / ($t1 - $t0)" | bc >"$OUT/throughput-completed.t
 
 rss() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$daemon_pid/status"; }
 sleep 1; rss >"$OUT/rss-idle.txt"
-spin="$(api -X POST --data-binary @tests/guests/c/spin.wasm http://d/v1/modules | sed -E 's/.*"sha256":"([0-9a-f]+)".*/\1/')"
-for _ in $(seq "$LIVE"); do api -o /dev/null -X POST -d "{\"module_sha256\":\"$spin\",\"policy\":{\"timeout\":\"120s\"}}" http://d/v1/sandboxes; done
+sleeper="$(api -X POST --data-binary @tests/guests/wat/sleep.wat http://d/v1/modules | sed -E 's/.*"sha256":"([0-9a-f]+)".*/\1/')"
+for _ in $(seq "$LIVE"); do api -o /dev/null -X POST -d "{\"module_sha256\":\"$sleeper\"}" http://d/v1/sandboxes; done
 for _ in $(seq 600); do
   live="$(running)"
-  workers="$(pgrep -c -f 'wasmbox-worker' || true)"
+  workers="$(pgrep -c -x wasmbox-worker || true)"
   [[ "$live" -ge "$LIVE" && "$workers" -ge "$LIVE" ]] && break; sleep 0.1
 done
 sleep 1; rss >"$OUT/rss-live.txt"; echo "$workers" >"$OUT/live-workers.txt"
