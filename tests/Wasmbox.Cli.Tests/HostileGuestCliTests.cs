@@ -185,7 +185,7 @@ public class HostileGuestCliTests
         var report = tmp.File("r.json");
         using var cli = Start(["run", "--isolation", tier, "--timeout", "60s", "--report", report, Guests.C("spin")], tmp);
         if (tier == "none") Thread.Sleep(1500); // the guest runs in wasmbox itself: give it time to start
-        else Assert.NotEmpty(WaitFor(() => ProcessTree.Descendants(cli.Id, "wasmbox-worker"), w => w.Count > 0, TimeSpan.FromSeconds(20)));
+        else Assert.NotEmpty(Poll.Until(() => ProcessTree.Descendants(cli.Id, "wasmbox-worker"), w => w.Count > 0, TimeSpan.FromSeconds(20)));
         var children = ProcessTree.Descendants(cli.Id, "");
 
         using (var kill = Process.Start("kill", ["-" + signal, cli.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
@@ -255,14 +255,4 @@ public class HostileGuestCliTests
         return found;
     }
 
-    private static T WaitFor<T>(Func<T> probe, Func<T, bool> done, TimeSpan limit)
-    {
-        var until = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var value = probe();
-            if (done(value) || DateTime.UtcNow > until) return value;
-            Thread.Sleep(50);
-        }
-    }
 }

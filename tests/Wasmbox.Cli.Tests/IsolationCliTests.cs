@@ -79,7 +79,7 @@ public class IsolationCliTests
     {
         if (tier == "jail") RequireJail();
         using var cli = StartCli(["run", "--isolation", tier, "--timeout", "60s", "tests/guests/c/spin.wasm"]);
-        var workers = WaitFor(() => ProcessTree.Descendants(cli.Id, "wasmbox-worker"), w => w.Count > 0, TimeSpan.FromSeconds(20));
+        var workers = Poll.Until(() => ProcessTree.Descendants(cli.Id, "wasmbox-worker"), w => w.Count > 0, TimeSpan.FromSeconds(20));
         Assert.NotEmpty(workers);
 
         cli.Kill(); // SIGKILL: no cleanup code of ours runs
@@ -106,16 +106,6 @@ public class IsolationCliTests
         return process;
     }
 
-    private static T WaitFor<T>(Func<T> probe, Func<T, bool> done, TimeSpan limit)
-    {
-        var until = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var value = probe();
-            if (done(value) || DateTime.UtcNow > until) return value;
-            Thread.Sleep(50);
-        }
-    }
 
     private static Socket ConnectWithRetry(int port, TimeSpan limit)
     {

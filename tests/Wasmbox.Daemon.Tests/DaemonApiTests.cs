@@ -59,7 +59,7 @@ public class DaemonApiTests
         using var daemon = DaemonProcess.Start();
         var sha = await daemon.UploadAsync(Guests.C("spin"));
         var spawned = await daemon.SpawnAsync(sha, """{"isolation":"jail","timeout":"60s"}""");
-        var workers = WaitFor(() => ProcessTree.Descendants(daemon.Process.Id, "wasmbox-worker"), w => w.Count > 0, TimeSpan.FromSeconds(20));
+        var workers = Poll.Until(() => ProcessTree.Descendants(daemon.Process.Id, "wasmbox-worker"), w => w.Count > 0, TimeSpan.FromSeconds(20));
         Assert.NotEmpty(workers);
 
         var (status, _, _) = await daemon.SendAsync(HttpMethod.Post, $"v1/sandboxes/{spawned.Id}/kill");
@@ -188,14 +188,4 @@ public class DaemonApiTests
         Assert.True(doc.RootElement.GetProperty("paths").TryGetProperty("/v1/sandboxes/{id}/logs", out _));
     }
 
-    private static T WaitFor<T>(Func<T> probe, Func<T, bool> done, TimeSpan limit)
-    {
-        var until = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var value = probe();
-            if (done(value) || DateTime.UtcNow > until) return value;
-            Thread.Sleep(50);
-        }
-    }
 }

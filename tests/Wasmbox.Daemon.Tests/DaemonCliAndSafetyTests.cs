@@ -193,7 +193,7 @@ public class DaemonCliAndSafetyTests
                 catch (TaskCanceledException) { }
             });
         }, TestContext.Current.CancellationToken);
-        WaitFor(() => acknowledged.Count, n => n >= 30, TimeSpan.FromSeconds(60));
+        Poll.Until(() => acknowledged.Count, n => n >= 30, TimeSpan.FromSeconds(60));
         var workers = ProcessTree.Descendants(first.Process.Id, "wasmbox-worker");
         first.KillHard();
         await spawns;
@@ -249,14 +249,4 @@ public class DaemonCliAndSafetyTests
         return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static T WaitFor<T>(Func<T> probe, Func<T, bool> done, TimeSpan limit)
-    {
-        var until = DateTime.UtcNow + limit;
-        while (true)
-        {
-            var value = probe();
-            if (done(value) || DateTime.UtcNow > until) return value;
-            Thread.Sleep(50);
-        }
-    }
 }

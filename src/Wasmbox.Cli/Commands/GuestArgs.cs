@@ -14,9 +14,14 @@ internal interface IGuestCommand
     /// <summary>The guest's arguments after MODULE, set after <see cref="GuestArgs.Split"/>.</summary>
     string[] GuestArgs { get; set; }
 
-    bool IsOption(string token);
+    /// <summary>True when <paramref name="token"/> names one of the command's options.</summary>
+    bool IsOption(string token) => Find(token) is not null;
 
-    bool TakesValue(string token);
+    /// <summary>True when <paramref name="token"/> is an option that takes a value (so the next token is not MODULE).</summary>
+    bool TakesValue(string token) => Find(token) is { } option && option.ValueType != typeof(bool);
+
+    private System.CommandLine.Option? Find(string token) =>
+        Command.Options.FirstOrDefault(o => o.Name == token || o.Aliases.Contains(token));
 }
 
 internal static class GuestArgs

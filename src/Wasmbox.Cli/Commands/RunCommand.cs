@@ -44,12 +44,6 @@ internal sealed class RunCommand : IGuestCommand
     /// <summary>Set by the caller after <see cref="GuestArgs.Split"/>: the guest's arguments, never parsed by us.</summary>
     public string[] GuestArgs { get; set; } = [];
 
-    /// <summary>True when <paramref name="token"/> is one of our options that takes a value (so the next token is not MODULE).</summary>
-    public bool TakesValue(string token) => Find(token) is { } option && option.ValueType != typeof(bool);
-
-    public bool IsOption(string token) => Find(token) is not null;
-
-    private Option? Find(string token) => Command.Options.FirstOrDefault(o => o.Name == token || o.Aliases.Contains(token));
 
     private int Execute(ParseResult parsed)
     {

@@ -31,11 +31,6 @@ internal sealed class SpawnCommand : IGuestCommand
 
     public string[] GuestArgs { get; set; } = [];
 
-    public bool TakesValue(string token) => Find(token) is { } option && option.ValueType != typeof(bool);
-
-    public bool IsOption(string token) => Find(token) is not null;
-
-    private Option? Find(string token) => Command.Options.FirstOrDefault(o => o.Name == token || o.Aliases.Contains(token));
 
     private int Execute(ParseResult parsed)
     {
