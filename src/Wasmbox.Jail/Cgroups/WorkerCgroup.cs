@@ -178,7 +178,7 @@ public sealed class WorkerCgroup : IDisposable
     /// (bubblewrap's --die-with-parent), so their cgroups are empty. A cgroup that still holds a task is left alone, so
     /// a wasmbox in another pid namespace sharing this parent is never disturbed (rmdir of a busy cgroup fails).
     /// </summary>
-    /// <remarks>At most once a minute per process: one readdir per hierarchy, about 0.1 ms on this kind of host.</remarks>
+    /// <remarks>At most once a minute per process: one readdir per hierarchy (median 0.07 ms for the six of this host, docs/RATIONALE.md).</remarks>
     internal static int SweepStale(CgroupFs fs, IEnumerable<string> parents)
     {
         var now = Environment.TickCount64;
