@@ -44,7 +44,6 @@ internal sealed class RunCommand : IGuestCommand
     /// <summary>Set by the caller after <see cref="GuestArgs.Split"/>: the guest's arguments, never parsed by us.</summary>
     public string[] GuestArgs { get; set; } = [];
 
-
     private int Execute(ParseResult parsed)
     {
         var stderr = parsed.InvocationConfiguration.Error;
@@ -83,19 +82,23 @@ internal sealed class RunCommand : IGuestCommand
         }
         stderr.Flush();
         using var signals = new SignalStop();
-        if (policy.Isolation == IsolationTier.None)
+        var inProcess = policy.Isolation == IsolationTier.None;
+        if (inProcess)
         {
             // A guest running in this process cannot be stopped from the signal's thread; this process is the sandbox,
-            // so it ends here, after the report. Nothing outlives it: no worker, no cgroup.
+            // so it ends here, after the report. No run worker or cgroup exists; a compile worker still at work sees its
+            // output pipe close and ends, bounded anyway by --max-compile-time's CPU rlimit.
             signals.InProcess = signal => Environment.Exit(Finish(parsed, stderr, new RunResult(RunOutcome.StoppedBySignal(signal), ResourceUsage.Zero, null)));
         }
+        // Why no stop token in-process: the signal takes the exit above and never cancels it, and a token that can be
+        // cancelled makes every guest write to a pipe or terminal poll first (StreamFd), for nothing.
         var result = SandboxLauncher.Run(new LaunchRequest(modulePath, GuestArgs, policy)
         {
             Cache = _cache.Open(parsed),
             Trace = trace,
             Wasi = wasi,
             Notice = Notice,
-        }, signals.Token);
+        }, inProcess ? CancellationToken.None : signals.Token);
         signals.InProcess = null;
         if (signals.Signal is { } signal)
             result = result with { Outcome = RunOutcome.StoppedBySignal(signal) };

@@ -31,7 +31,6 @@ internal sealed class SpawnCommand : IGuestCommand
 
     public string[] GuestArgs { get; set; } = [];
 
-
     private int Execute(ParseResult parsed)
     {
         var stderr = parsed.InvocationConfiguration.Error;
