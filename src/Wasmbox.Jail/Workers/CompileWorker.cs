@@ -65,15 +65,8 @@ public static class CompileWorker
         var stderr = process.StandardError.ReadToEndAsync();
         var killedForTime = 0;
         var killedForSize = false;
-        void Kill()
-        {
-            try
-            {
-                if (plan.Cgroup is { } cgroup) cgroup.Kill();
-                else if (!process.HasExited) process.Kill(entireProcessTree: true);
-            }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException) { }
-        }
+        void Kill() => WorkerLauncher.KillWorker(plan.Cgroup, process);
+
         using var timer = new Timer(_ => { Interlocked.Exchange(ref killedForTime, 1); Kill(); }, null, limits.Time, Timeout.InfiniteTimeSpan);
         using var stopped = stop.Register(Kill);
 
@@ -102,7 +95,7 @@ public static class CompileWorker
         }
 
         if (stop.IsCancellationRequested) return new Result(null, RunOutcome.Killed("stopped at the caller's request while compiling"), null);
-        var detail = FirstLine(stderr.Wait(TimeSpan.FromSeconds(2)) ? stderr.Result : "").Replace(moduleInJail, displayPath, StringComparison.Ordinal);
+        var detail = WorkerLauncher.FirstLine(stderr.Wait(TimeSpan.FromSeconds(2)) ? stderr.Result : "").Replace(moduleInJail, displayPath, StringComparison.Ordinal);
         if (Volatile.Read(ref killedForTime) == 1)
             return Failed($"compiling {displayPath} took longer than --max-compile-time {DurationText.Format(limits.Time)}; raise it if the module is a real program", LimitKind.MaxCompileTime);
         if (plan.Cgroup is { } cg && cg.OomKills() > 0)
@@ -124,7 +117,4 @@ public static class CompileWorker
 
     private static Result Failed(string message, LimitKind? limit) =>
         new(null, RunOutcome.SetupFailed(SetupStage.Compile, message), limit);
-
-    private static string FirstLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 }

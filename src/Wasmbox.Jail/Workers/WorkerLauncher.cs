@@ -153,6 +153,24 @@ public static class WorkerLauncher
         }
     }
 
+    /// <summary>Kills a worker and everything it started: its whole cgroup when it has one, else its process tree. Never throws.</summary>
+    internal static void KillWorker(Cgroups.WorkerCgroup? cgroup, Process process)
+    {
+        try
+        {
+            if (cgroup is not null) cgroup.Kill();
+            else if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>The first non-empty line of a worker's stderr (bubblewrap's, the launch script's or the worker's own message).</summary>
+    internal static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+
     internal sealed record SelfCheckReport(int ExitCode, string Stdout, string Stderr, long OomKills);
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
@@ -313,15 +331,7 @@ public static class WorkerLauncher
             if (Interlocked.CompareExchange(ref _killReason, (int)reason, (int)KillReason.None) != (int)KillReason.None) return;
             // The sandbox stopped running here; reaping it afterwards is bookkeeping, not the guest's time.
             Volatile.Write(ref _killedAtTicks, _clock.Elapsed.Ticks);
-            try
-            {
-                if (plan?.Cgroup is { } cgroup) cgroup.Kill();
-                else if (!process.HasExited) process.Kill(entireProcessTree: true);
-            }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
-            {
-                // Already gone.
-            }
+            KillWorker(plan?.Cgroup, process);
         }
 
         private RunResult FromWorker(WorkerResult wire, string moduleInWorker)
@@ -394,8 +404,6 @@ public static class WorkerLauncher
 
         private static string Suffix(string detail) => detail.Length == 0 ? "" : $": {detail}";
 
-        private static string FirstLine(string text) =>
-            text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 
         private static string Describe(int exit) => exit > 128 ? $"signal {exit - 128}" : $"status {exit}";
     }
