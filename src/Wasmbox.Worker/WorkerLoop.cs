@@ -5,6 +5,7 @@ using Wasmbox.Core.Protocol;
 using Wasmbox.Runtime;
 using Wasmbox.Runtime.Native;
 using Wasmbox.Runtime.Wasi;
+using Wasmbox.Wasi.Fs;
 
 namespace Wasmbox.Worker;
 
@@ -13,7 +14,7 @@ namespace Wasmbox.Worker;
 /// </summary>
 /// <remarks>
 /// <para>Overview. The parent writes frames to our stdin and reads frames from our stdout (the guest never sees either:
-/// its fd 1 and 2 are <see cref="FrameOutputStream"/>s, its fd 0 is the pipe of <see cref="ControlPump"/>). Our own
+/// its fd 1 and 2 are descriptors the parent handed over, its fd 0 is the pipe of <see cref="ControlPump"/>). Our own
 /// stderr is the parent's channel for diagnostics that are not frames: bubblewrap's messages and a crash of the
 /// runtime land there.</para>
 /// <para>Hello goes out before the assignment is read, so a parent (or the daemon's pool) can start workers ahead of
@@ -68,7 +69,13 @@ internal static class WorkerLoop
         var startedAt = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(assignment.SpentMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency);
         var policy = assignment.Policy.ToPolicy(out var stdinFromFrames);
         var pump = ControlPump.Start(reader, stdinFromFrames, message => Environment.Exit(Fatal(writer, message)));
-        var stderr = new FrameOutputStream(writer, FrameType.Stderr);
+        // The guest's output goes straight to the descriptors the parent handed over (the caller's own, or a pipe it
+        // drains); only a broken stdout is reported, so that the parent can stop the guest as SIGPIPE would.
+        var stdout = new HostFdStream(new SafeFileHandle(assignment.StdoutFd, ownsHandle: false), canRead: false, canWrite: true)
+        {
+            BrokenPipe = () => TellParent(writer, FrameType.OutputClosed),
+        };
+        var stderr = new HostFdStream(new SafeFileHandle(assignment.StderrFd, ownsHandle: false), canRead: false, canWrite: true);
         var trace = assignment.Trace
             ? new Wasmbox.Wasi.Tracing.TextTraceSink(new StreamWriter(stderr) { AutoFlush = true })
             : null;
@@ -78,7 +85,7 @@ internal static class WorkerLoop
             Argv0 = assignment.Argv0,
             PrecompiledArtifact = assignment.Precompiled ? assignment.ModulePath : null,
             ModuleSha256 = assignment.ModuleSha256,
-            Stdio = new GuestStdio(new OutputTarget.ToStream(new FrameOutputStream(writer, FrameType.Stdout)), new OutputTarget.ToStream(stderr))
+            Stdio = new GuestStdio(new OutputTarget.ToStream(stdout), new OutputTarget.ToStream(stderr))
             {
                 StdinOverride = pump.GuestStdin,
             },
@@ -90,6 +97,12 @@ internal static class WorkerLoop
         };
         var result = Sandbox.Run(request);
         return result.ToWire(PeakRss.OfThisProcess());
+    }
+
+    private static void TellParent(FrameWriter writer, FrameType type)
+    {
+        try { writer.Write(type, []); }
+        catch (IOException) { } // the parent is gone; nobody is left to tell
     }
 
     private static int Fatal(FrameWriter writer, string message)

@@ -21,12 +21,13 @@ public enum FrameType : byte
     Hello = 0x41,
     /// <summary>Empty: the guest's <c>_start</c> is about to run (the parent arms its hard deadline from here).</summary>
     Started = 0x42,
-    /// <summary>Raw bytes the guest wrote to fd 1.</summary>
-    Stdout = 0x43,
-    /// <summary>Raw bytes the guest wrote to fd 2 (and <c>--trace</c> lines).</summary>
-    Stderr = 0x44,
+    // 0x43 and 0x44 carried the guest's stdout and stderr in protocol 1; output now bypasses the frames
+    // (docs/RATIONALE.md, "Why does guest output not travel in frames?"). Not reused, so an old dump still reads right.
     /// <summary>JSON <see cref="WorkerResult"/>: the last frame of a run.</summary>
     Result = 0x45,
     /// <summary>UTF-8 one-line message: the worker cannot do its job (bad assignment, protocol error); it exits after.</summary>
     Fatal = 0x46,
+    /// <summary>Empty: the guest's stdout descriptor failed with EPIPE (its reader went away). The parent stops the guest,
+    /// as SIGPIPE would stop a native program.</summary>
+    OutputClosed = 0x47,
 }

@@ -7,8 +7,8 @@ namespace Wasmbox.Core.Protocol;
 /// <summary>Writes frames (see <see cref="Frames"/>) to a stream. Thread-safe.</summary>
 /// <remarks>
 /// Each frame is copied, header and payload together, into one buffer and handed to the stream in ONE <c>Write</c>
-/// call under a lock, then the stream is flushed; so frames written from several threads (the guest's stdout and
-/// stderr, the runner's result) never interleave, and a peer never waits on half a frame the writer has finished
+/// call under a lock, then the stream is flushed; so frames written from several threads (the stdin pump and the
+/// assignment, the runner's result and a watchdog's) never interleave, and a peer never waits on half a frame the writer has finished
 /// with. If a write fails the stream may hold part of a frame, so every later write throws too (the peer cannot find
 /// the next frame boundary). The writer does not own the stream and never disposes it.
 /// </remarks>
@@ -20,7 +20,7 @@ public sealed class FrameWriter(Stream stream)
 
     /// <summary>
     /// Writes <paramref name="payload"/> as one frame of <paramref name="type"/>, then flushes. Data payloads
-    /// (<see cref="FrameType.Stdin"/>, <see cref="FrameType.Stdout"/>, <see cref="FrameType.Stderr"/>) longer than
+    /// (<see cref="FrameType.Stdin"/>) longer than
     /// <see cref="Frames.MaxPayloadLength"/> are split into several frames of the same type, written back to back
     /// without frames from other threads between them.
     /// </summary>

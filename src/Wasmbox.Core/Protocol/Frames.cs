@@ -4,12 +4,13 @@ namespace Wasmbox.Core.Protocol;
 /// <remarks>
 /// A frame is a 4-byte little-endian unsigned length N, then N bytes: one <see cref="FrameType"/> byte, then N − 1 bytes
 /// of payload. 1 ≤ N ≤ <see cref="MaxFrameLength"/>. Control payloads are UTF-8 JSON with snake_case names
-/// (<see cref="ProtocolJson"/>); data payloads (stdin, stdout, stderr) are raw bytes.
+/// (<see cref="ProtocolJson"/>); data payloads (stdin) are raw bytes. The guest's output does not travel in frames:
+/// the worker writes it to descriptors of its own (<see cref="WorkerAssignment.StdoutFd"/>).
 /// </remarks>
 public static class Frames
 {
     /// <summary>The version both sides must speak; carried in <see cref="WorkerHello"/> and <see cref="WorkerAssignment"/>.</summary>
-    public const int ProtocolVersion = 1;
+    public const int ProtocolVersion = 2;
 
     /// <summary>Largest N (type byte + payload): 16 MiB of payload plus the type byte.</summary>
     public const int MaxFrameLength = 16 * 1024 * 1024 + 1;
@@ -24,21 +25,20 @@ public static class Frames
     public static bool IsKnown(FrameType type) => type switch
     {
         FrameType.Assign or FrameType.Stdin or FrameType.StdinEnd or FrameType.Stop
-            or FrameType.Hello or FrameType.Started or FrameType.Stdout or FrameType.Stderr
-            or FrameType.Result or FrameType.Fatal => true,
+            or FrameType.Hello or FrameType.Started or FrameType.Result or FrameType.Fatal or FrameType.OutputClosed => true,
         _ => false,
     };
 
     /// <summary>Types whose payload is raw guest bytes; only these may be split across frames.</summary>
-    public static bool IsData(FrameType type) => type is FrameType.Stdin or FrameType.Stdout or FrameType.Stderr;
+    public static bool IsData(FrameType type) => type is FrameType.Stdin;
 
     /// <summary>Types whose payload must be empty.</summary>
-    public static bool IsEmpty(FrameType type) => type is FrameType.StdinEnd or FrameType.Stop or FrameType.Started;
+    public static bool IsEmpty(FrameType type) => type is FrameType.StdinEnd or FrameType.Stop or FrameType.Started or FrameType.OutputClosed;
 
     /// <summary>Types whose payload is a JSON message.</summary>
     public static bool IsJson(FrameType type) => type is FrameType.Assign or FrameType.Hello or FrameType.Result;
 
-    /// <summary>The name used in messages: <c>Assign</c>, <c>Stdout</c>, or <c>0x7F</c> for an unknown value.</summary>
+    /// <summary>The name used in messages: <c>Assign</c>, <c>Stdin</c>, or <c>0x7F</c> for an unknown value.</summary>
     public static string Name(FrameType type) => IsKnown(type) ? type.ToString() : $"0x{(byte)type:X2}";
 
     /// <summary>Throws <see cref="ProtocolException"/> unless <paramref name="version"/> is <see cref="ProtocolVersion"/>.</summary>

@@ -18,8 +18,11 @@ public sealed record WorkerHello(int Protocol, int Pid, string WorkerVersion);
 /// <param name="Argv0">The guest's <c>argv[0]</c>.</param>
 /// <param name="Args">The guest's arguments after <c>argv[0]</c>.</param>
 /// <param name="Policy">The sandbox policy, with host paths as the worker sees them.</param>
-/// <param name="Trace">True for <c>--trace</c>: the worker writes trace lines as <see cref="FrameType.Stderr"/> frames.</param>
+/// <param name="Trace">True for <c>--trace</c>: the worker writes trace lines to the guest's stderr descriptor.</param>
 /// <param name="ListenerFds">Inherited descriptors of listening sockets, in <c>--listen</c> order.</param>
+/// <param name="StdoutFd">Inherited descriptor the guest's fd 1 writes to: the caller's own (a foreground run's stdout, a
+/// file), or a pipe the parent drains. Above 2, not a listener.</param>
+/// <param name="StderrFd">The same for fd 2; may equal <paramref name="StdoutFd"/> (one pipe keeps the two in order).</param>
 /// <param name="SpentMs">Milliseconds between the worker's spawn and this assignment, as the parent measured them. The
 /// run's time limits count from the spawn, so the worker starts its own deadline this much closer.</param>
 public sealed record WorkerAssignment(
@@ -32,6 +35,8 @@ public sealed record WorkerAssignment(
     WirePolicy Policy,
     bool Trace,
     IReadOnlyList<int> ListenerFds,
+    int StdoutFd,
+    int StderrFd,
     long SpentMs);
 
 /// <summary>A <see cref="Policy.SandboxPolicy"/> on the wire (<see cref="WireConversions"/> converts both ways).</summary>

@@ -149,6 +149,13 @@ public static class WireConversions
             if (assignment.ListenerFds.Take(i).Contains(fd))
                 throw Invalid($"listener_fds[{i}] {fd} is listed twice");
         }
+        foreach (var (name, fd) in new[] { ("stdout_fd", assignment.StdoutFd), ("stderr_fd", assignment.StderrFd) })
+        {
+            if (fd < 3)
+                throw Invalid($"{name} {fd} is not above stdin, stdout and stderr");
+            if (assignment.ListenerFds.Contains(fd))
+                throw Invalid($"{name} {fd} is also a listener");
+        }
     }
 
     // ---- result ----

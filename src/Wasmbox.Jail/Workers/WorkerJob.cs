@@ -25,9 +25,18 @@ public sealed record WorkerJob(
     public IReadOnlyList<Socket> Listeners { get; init; } = [];
 }
 
-/// <summary>The guest's stdio as the parent sees it. The launcher writes output as it arrives and never closes these.</summary>
+/// <summary>The guest's stdio as the parent sees it. The launcher never closes these.</summary>
 /// <param name="Stdin">
 /// What the guest reads on fd 0, pumped to the worker by a thread of its own; null for end of file at once. A read cannot
 /// be interrupted, so that thread may still wait on this stream after the run has ended, until the stream ends or closes.
 /// </param>
-public sealed record WorkerIo(Stream? Stdin, Stream Stdout, Stream Stderr);
+/// <param name="Stdout">Where the guest's fd 1 goes (see <see cref="WorkerOutput"/>).</param>
+/// <param name="Stderr">Where the guest's fd 2 goes.</param>
+public sealed record WorkerIo(Stream? Stdin, WorkerOutput Stdout, WorkerOutput Stderr)
+{
+    /// <summary>Output into streams of this process (a capture): drained from pipes.</summary>
+    public WorkerIo(Stream? stdin, Stream stdout, Stream stderr)
+        : this(stdin, new WorkerOutput.ToStream(stdout), new WorkerOutput.ToStream(stderr))
+    {
+    }
+}

@@ -80,12 +80,15 @@ public static class WorkerLauncher
         var policy = plan?.PolicyInJail ?? job.Policy;
         var module = plan?.ModuleInJail ?? job.ModuleFile;
 
-        var inherited = (plan?.Inherited ?? []).Concat(job.Listeners.Select(l => (SafeHandle)l.SafeHandle)).ToList();
+        Session? session = null;
+        using var outputs = OutputPlumbing.Prepare(io.Stdout, io.Stderr, () => session?.StdoutWentAway());
+        var inherited = (plan?.Inherited ?? []).Concat(job.Listeners.Select(l => (SafeHandle)l.SafeHandle)).Concat(outputs.Inherited).ToList();
         using var process = Spawn(argv, inherited, worker.Environment);
-        var session = new Session(process, plan, job, io);
+        session = new Session(process, plan, job, io, outputs);
+        outputs.Started();
         var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
-            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), SpentMs: 0);
+            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0);
         RunResult result;
         using (stop.Register(session.Stop)) result = session.Converse(wire, module);
         jailDidNotStart = plan is not null && session.JailDidNotStart;
@@ -179,12 +182,14 @@ public static class WorkerLauncher
     private enum KillReason { None, Startup, Deadline, StdoutClosed, ProtocolError, Stopped }
 
     /// <summary>The parent's side of one worker's life.</summary>
-    private sealed class Session(Process process, Contain.Plan? plan, WorkerJob job, WorkerIo io)
+    private sealed class Session(Process process, Contain.Plan? plan, WorkerJob job, WorkerIo io, OutputPlumbing outputs)
     {
+        /// <summary>How long the parent waits, after the worker has exited, for the drained output to be delivered.</summary>
+        private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
+
         private readonly FrameWriter _writer = new(process.StandardInput.BaseStream);
-        // Why buffered: the worker sends one frame per guest write, and unbuffered the reader paid three read(2) calls per
-        // frame (length, type, payload); through a 64 KiB buffer one read takes every frame that is waiting.
-        private readonly FrameReader _reader = new(new BufferedStream(process.StandardOutput.BaseStream, 64 * 1024));
+        // Buffered, so that one read(2) takes a whole small frame (length, type and payload) instead of three.
+        private readonly FrameReader _reader = new(new BufferedStream(process.StandardOutput.BaseStream, 4096));
         private readonly StringBuilder _stderr = new();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private int _killReason;
@@ -195,6 +200,12 @@ public static class WorkerLauncher
 
         /// <summary>Kills the worker at the caller's request (wasmbox was told to stop).</summary>
         public void Stop() => Kill(KillReason.Stopped);
+
+        /// <summary>
+        /// The reader of the guest's stdout went away (`wasmbox run … | head`). The guest cannot be told from here, so it is
+        /// stopped, as a native program would be by SIGPIPE.
+        /// </summary>
+        public void StdoutWentAway() => Kill(KillReason.StdoutClosed);
 
         /// <summary>True when the worker never said hello and nobody killed it: bubblewrap or the launch script failed.</summary>
         public bool JailDidNotStart { get; private set; }
@@ -228,11 +239,8 @@ public static class WorkerLauncher
                             break;
                         case FrameType.Started:
                             break;
-                        case FrameType.Stdout:
-                            Relay(io.Stdout, frame.Payload.Span, isStdout: true);
-                            break;
-                        case FrameType.Stderr:
-                            Relay(io.Stderr, frame.Payload.Span, isStdout: false);
+                        case FrameType.OutputClosed:
+                            StdoutWentAway();
                             break;
                         case FrameType.Result:
                             result = ProtocolJson.Deserialize<WorkerResult>(frame.Payload.Span);
@@ -261,6 +269,7 @@ public static class WorkerLauncher
             }
 
             process.WaitForExit();
+            outputs.Finish(DrainLimit);
             stderrReader.Join(TimeSpan.FromSeconds(2));
             var killedAt = Volatile.Read(ref _killedAtTicks);
             var wall = killedAt > 0 ? TimeSpan.FromTicks(killedAt) : _clock.Elapsed;
@@ -269,22 +278,6 @@ public static class WorkerLauncher
             if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed)
                 return FromWorker(result, moduleInWorker);
             return Explain(wall, helloSeen, fatal, moduleInWorker);
-        }
-
-        private void Relay(Stream target, ReadOnlySpan<byte> bytes, bool isStdout)
-        {
-            if (Killed == KillReason.StdoutClosed) return;
-            try
-            {
-                target.Write(bytes);
-                target.Flush();
-            }
-            catch (IOException) when (isStdout)
-            {
-                // Whoever reads our stdout went away (`wasmbox run … | head`). The guest cannot be told from here, so it
-                // is stopped, as a native program would be by SIGPIPE.
-                Kill(KillReason.StdoutClosed);
-            }
         }
 
         private void StartStdinPump()

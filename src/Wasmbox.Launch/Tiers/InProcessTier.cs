@@ -23,7 +23,7 @@ internal static class InProcessTier
         {
             if (request.Trace)
             {
-                traceTarget = Outputs.Open(request.Stderr, 2);
+                traceTarget = Outputs.OpenStream(request.Stderr, 2);
                 traceWriter = new StreamWriter(traceTarget.Stream) { AutoFlush = true };
             }
             return Sandbox.Run(new RunRequest(request.ModulePath, request.Args, request.Policy)

@@ -59,16 +59,16 @@ internal static class WorkerTier
             return new RunResult(RunOutcome.SetupFailed(SetupStage.Stdio, $"cannot open the stdin file: {e.Message}"), ResourceUsage.Zero, NullIfEmpty(sha));
         }
 
-        (Stream Stream, bool Owned) stdout = default, stderr = default;
+        (WorkerOutput Output, IDisposable? Owned) stdout = default, stderr = default;
         try
         {
-            stdout = Outputs.Open(request.Stdout, 1);
-            stderr = Outputs.Open(request.Stderr, 2);
+            stdout = Outputs.ForWorker(request.Stdout, 1);
+            stderr = Outputs.ForWorker(request.Stderr, 2);
             var job = new WorkerJob(modulePath, prepared.File, prepared.Precompiled, sha, request.Argv0 ?? modulePath, request.Args, policy, request.Trace)
             {
                 Listeners = listeners,
             };
-            return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout.Stream, stderr.Stream), tierWasChosen ? null : notice, stop);
+            return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout.Output, stderr.Output), tierWasChosen ? null : notice, stop);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -78,8 +78,8 @@ internal static class WorkerTier
         finally
         {
             stdin?.Dispose();
-            if (stdout.Owned) stdout.Stream!.Dispose();
-            if (stderr.Owned) stderr.Stream!.Dispose();
+            stdout.Owned?.Dispose();
+            stderr.Owned?.Dispose();
         }
     }
 

@@ -16,9 +16,15 @@ namespace Wasmbox.Wasi.Fs;
 /// </remarks>
 public sealed class HostFdStream(SafeFileHandle handle, bool canRead, bool canWrite) : Stream
 {
-    private const int EINTR = 4;
+    private const int EINTR = 4, EPIPE = 32;
 
     public SafeFileHandle Handle { get; } = handle;
+
+    /// <summary>
+    /// Called when a write fails with EPIPE, before the failure is thrown: a worker tells its parent that the reader of
+    /// the guest's stdout went away, so that the guest is stopped as SIGPIPE would stop a native program.
+    /// </summary>
+    public Action? BrokenPipe { get; init; }
 
     public override bool CanRead => canRead;
     public override bool CanWrite => canWrite;
@@ -52,6 +58,7 @@ public sealed class HostFdStream(SafeFileHandle handle, bool canRead, bool canWr
                 {
                     var errno = Marshal.GetLastPInvokeError();
                     if (errno == EINTR) continue;
+                    if (errno == EPIPE) BrokenPipe?.Invoke();
                     throw Failure("write", errno);
                 }
                 p += n;

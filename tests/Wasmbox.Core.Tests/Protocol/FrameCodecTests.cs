@@ -7,7 +7,7 @@ public class FrameCodecTests
 {
     private static byte[] PayloadFor(FrameType type) => type switch
     {
-        FrameType.StdinEnd or FrameType.Stop or FrameType.Started => [],
+        FrameType.StdinEnd or FrameType.Stop or FrameType.Started or FrameType.OutputClosed => [],
         FrameType.Hello => ProtocolJson.Serialize(new WorkerHello(Frames.ProtocolVersion, 7, "1.0")),
         FrameType.Assign => ProtocolJson.Serialize(WireSamples.Assignment()),
         FrameType.Result => ProtocolJson.Serialize(WireSamples.Result()),
@@ -28,8 +28,8 @@ public class FrameCodecTests
     public void Write_StdoutHi_IsLengthTypeThenPayload()
     {
         var stream = new RecordingStream();
-        new FrameWriter(stream).Write(FrameType.Stdout, "hi"u8);
-        Assert.Equal([3, 0, 0, 0, 0x43, (byte)'h', (byte)'i'], stream.All);
+        new FrameWriter(stream).Write(FrameType.Stdin, "hi"u8);
+        Assert.Equal([3, 0, 0, 0, 0x02, (byte)'h', (byte)'i'], stream.All);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public class FrameCodecTests
     {
         var stream = new RecordingStream();
         var writer = new FrameWriter(stream);
-        writer.Write(FrameType.Stderr, new byte[100_000]);
+        writer.Write(FrameType.Stdin, new byte[100_000]);
         writer.Write(FrameType.Started, []);
         writer.WriteJson(FrameType.Hello, new WorkerHello(1, 2, "v"));
 
@@ -70,14 +70,14 @@ public class FrameCodecTests
         var payload = new byte[Frames.MaxPayloadLength];
         new Random(1).NextBytes(payload);
         var stream = new RecordingStream();
-        new FrameWriter(stream).Write(FrameType.Stdout, payload);
+        new FrameWriter(stream).Write(FrameType.Stdin, payload);
 
         var write = Assert.Single(stream.Writes);
         Assert.Equal(RawFrames.Header(Frames.MaxFrameLength), write[..4]);
 
         var frame = new FrameReader(new MemoryStream(write)).Read();
         Assert.NotNull(frame);
-        Assert.Equal(FrameType.Stdout, frame.Value.Type);
+        Assert.Equal(FrameType.Stdin, frame.Value.Type);
         Assert.True(payload.AsSpan().SequenceEqual(frame.Value.Payload.Span));
     }
 
@@ -101,7 +101,7 @@ public class FrameCodecTests
     public void Write_DataOfExactlyTwiceTheMax_IsTwoFramesAndNoEmptyThird()
     {
         var stream = new MemoryStream();
-        new FrameWriter(stream).Write(FrameType.Stderr, new byte[2 * Frames.MaxPayloadLength]);
+        new FrameWriter(stream).Write(FrameType.Stdin, new byte[2 * Frames.MaxPayloadLength]);
         stream.Position = 0;
         Assert.Equal(2, ReadAll(stream).Count);
     }
@@ -110,8 +110,8 @@ public class FrameCodecTests
     public void Write_EmptyData_IsOneFrameWithEmptyPayload()
     {
         var stream = new RecordingStream();
-        new FrameWriter(stream).Write(FrameType.Stdout, []);
-        Assert.Equal([1, 0, 0, 0, 0x43], stream.All);
+        new FrameWriter(stream).Write(FrameType.Stdin, []);
+        Assert.Equal([1, 0, 0, 0, 0x02], stream.All);
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public class FrameCodecTests
     [Fact]
     public void WriteJson_OnDataType_ThrowsArgumentException()
     {
-        Assert.Throws<ArgumentException>(() => new FrameWriter(new RecordingStream()).WriteJson(FrameType.Stdout, new WorkerHello(1, 1, "v")));
+        Assert.Throws<ArgumentException>(() => new FrameWriter(new RecordingStream()).WriteJson(FrameType.Stdin, new WorkerHello(1, 1, "v")));
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public class FrameCodecTests
     public void Write_StreamThrowsIOException_Surfaces()
     {
         var stream = new FailingStream();
-        var e = Assert.Throws<IOException>(() => new FrameWriter(stream).Write(FrameType.Stdout, "x"u8));
+        var e = Assert.Throws<IOException>(() => new FrameWriter(stream).Write(FrameType.Stdin, "x"u8));
         Assert.Same(stream.Failure, e);
     }
 
@@ -171,7 +171,7 @@ public class FrameCodecTests
     public void Write_FlushThrowsIOException_Surfaces()
     {
         var stream = new FailingStream(failOnFlush: true);
-        var e = Assert.Throws<IOException>(() => new FrameWriter(stream).Write(FrameType.Stdout, "x"u8));
+        var e = Assert.Throws<IOException>(() => new FrameWriter(stream).Write(FrameType.Stdin, "x"u8));
         Assert.Same(stream.Failure, e);
     }
 
@@ -180,9 +180,9 @@ public class FrameCodecTests
     {
         var stream = new FailingStream();
         var writer = new FrameWriter(stream);
-        Assert.Throws<IOException>(() => writer.Write(FrameType.Stdout, "x"u8));
+        Assert.Throws<IOException>(() => writer.Write(FrameType.Stdin, "x"u8));
 
-        var e = Assert.Throws<IOException>(() => writer.Write(FrameType.Stderr, "y"u8));
+        var e = Assert.Throws<IOException>(() => writer.Write(FrameType.Stdin, "y"u8));
         Assert.Same(stream.Failure, e.InnerException);
         Assert.Equal(1, stream.Writes);
     }
@@ -207,10 +207,10 @@ public class FrameCodecTests
     {
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
-        writer.Write(FrameType.Stdout, "hello"u8);
+        writer.Write(FrameType.Stdin, "hello"u8);
         writer.Write(FrameType.StdinEnd, []);
         var frames = ReadAll(new TrickleStream(stream.ToArray()));
-        Assert.Equal([FrameType.Stdout, FrameType.StdinEnd], frames.Select(f => f.Type));
+        Assert.Equal([FrameType.Stdin, FrameType.StdinEnd], frames.Select(f => f.Type));
         Assert.Equal("hello"u8.ToArray(), frames[0].Payload);
     }
 
@@ -244,7 +244,7 @@ public class FrameCodecTests
     [Fact]
     public void Read_TruncatedPayload_SaysHowMuchWasMissing()
     {
-        var data = RawFrames.Frame(1201, [0x43, .. new byte[17]]);
+        var data = RawFrames.Frame(1201, [0x02, .. new byte[17]]);
         var e = Assert.Throws<ProtocolException>(() => new FrameReader(new MemoryStream(data)).Read());
         Assert.Equal("protocol: truncated frame: expected 1200 bytes of payload, got 17 before end of stream", e.Message);
     }
@@ -260,7 +260,7 @@ public class FrameCodecTests
     [Fact]
     public void Read_LengthZero_Throws()
     {
-        var e = Assert.Throws<ProtocolException>(() => new FrameReader(new MemoryStream(RawFrames.Frame(0, 0x43))).Read());
+        var e = Assert.Throws<ProtocolException>(() => new FrameReader(new MemoryStream(RawFrames.Frame(0, 0x02))).Read());
         Assert.Contains("length 0", e.Message);
     }
 
@@ -270,7 +270,7 @@ public class FrameCodecTests
     [InlineData(uint.MaxValue)]
     public void Read_LengthAboveMax_ThrowsWithoutAllocatingIt(uint length)
     {
-        var reader = new FrameReader(new MemoryStream(RawFrames.Frame(length, 0x43, 1, 2, 3)));
+        var reader = new FrameReader(new MemoryStream(RawFrames.Frame(length, 0x02, 1, 2, 3)));
         var before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<ProtocolException>(() => reader.Read());
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -282,7 +282,7 @@ public class FrameCodecTests
     [Fact]
     public void Read_MaxLengthClaimedButLittleSent_AllocatesOnlyWhatArrives()
     {
-        var reader = new FrameReader(new MemoryStream(RawFrames.Frame(Frames.MaxFrameLength, [0x43, .. new byte[10]])));
+        var reader = new FrameReader(new MemoryStream(RawFrames.Frame(Frames.MaxFrameLength, [0x02, .. new byte[10]])));
         var before = GC.GetAllocatedBytesForCurrentThread();
         Assert.Throws<ProtocolException>(() => reader.Read());
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -293,7 +293,8 @@ public class FrameCodecTests
     [InlineData(0x00)]
     [InlineData(0x05)]
     [InlineData(0x40)]
-    [InlineData(0x47)]
+    [InlineData(0x43)] // the guest's stdout in protocol 1, retired
+    [InlineData(0x48)]
     [InlineData(0xFF)]
     public void Read_UnknownFrameType_Throws(byte type)
     {

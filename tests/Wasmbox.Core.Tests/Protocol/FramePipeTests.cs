@@ -28,7 +28,7 @@ public class FramePipeTests
             var thread = BinaryPrimitives.ReadInt32LittleEndian(payload);
             var seq = BinaryPrimitives.ReadInt32LittleEndian(payload.AsSpan(4));
             Assert.Equal(next[thread], seq);
-            Assert.Equal(thread % 2 == 0 ? FrameType.Stdout : FrameType.Stderr, type);
+            Assert.Equal(thread % 2 == 0 ? FrameType.Stdin : FrameType.Fatal, type);
             Assert.Equal(Payload(thread, seq), payload);
             next[thread]++;
         }
@@ -45,7 +45,7 @@ public class FramePipeTests
             {
                 go.SignalAndWait(Token);
                 for (var seq = 0; seq < perThread; seq++)
-                    writer.Write(t % 2 == 0 ? FrameType.Stdout : FrameType.Stderr, Payload(t, seq));
+                    writer.Write(t % 2 == 0 ? FrameType.Stdin : FrameType.Fatal, Payload(t, seq));
             }
             catch (Exception e)
             {
@@ -109,7 +109,7 @@ public class FramePipeTests
         using var server = new AnonymousPipeServerStream(PipeDirection.Out);
         using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
         var payload = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
-        byte[] frame = [.. RawFrames.Header(5001), 0x43, .. payload];
+        byte[] frame = [.. RawFrames.Header(5001), 0x02, .. payload];
 
         var reader = new FrameReader(client);
         var reading = Task.Run(() => reader.Read() is { } f ? (f.Type, f.Payload.ToArray()) : default((FrameType, byte[])?), Token);
@@ -127,7 +127,7 @@ public class FramePipeTests
         server.Write(frame, 2502, frame.Length - 2502);
         server.Flush();
         var (type, read) = (await reading.WaitAsync(TimeSpan.FromSeconds(10), Token))!.Value;
-        Assert.Equal(FrameType.Stdout, type);
+        Assert.Equal(FrameType.Stdin, type);
         Assert.Equal(payload, read);
 
         server.Dispose();
@@ -141,7 +141,7 @@ public class FramePipeTests
         using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
         var reading = Task.Run(() => new FrameReader(client).Read(), Token);
 
-        server.Write([.. RawFrames.Header(100), 0x44, 1, 2, 3]);
+        server.Write([.. RawFrames.Header(100), 0x02, 1, 2, 3]);
         server.Flush();
         await Task.Delay(100, Token);
         server.Dispose();
@@ -157,6 +157,6 @@ public class FramePipeTests
         var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
         client.Dispose();
 
-        Assert.Throws<IOException>(() => new FrameWriter(server).Write(FrameType.Stdout, "lost"u8));
+        Assert.Throws<IOException>(() => new FrameWriter(server).Write(FrameType.Stdin, "lost"u8));
     }
 }

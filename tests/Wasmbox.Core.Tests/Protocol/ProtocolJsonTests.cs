@@ -28,7 +28,7 @@ public class ProtocolJsonTests
             Policy = WireSamples.Policy() with { DeterministicSeed = null, Limits = new WireLimits(null, null, null, null, null, null, null) },
         };
         var json = Encoding.UTF8.GetString(ProtocolJson.Serialize(assignment));
-        foreach (var name in new[] { "module_path", "precompiled", "module_sha256", "argv0", "args", "listener_fds", "trace", "spent_ms",
+        foreach (var name in new[] { "module_path", "precompiled", "module_sha256", "argv0", "args", "listener_fds", "stdout_fd", "stderr_fd", "trace", "spent_ms",
                      "host_path", "guest_path", "read_only", "deterministic_seed", "max_memory_bytes", "fuel", "timeout_ms",
                      "max_open_files", "max_disk_write_bytes", "max_output_bytes", "cpu_time_ms" })
             Assert.Contains($"\"{name}\":", json);
@@ -112,6 +112,8 @@ public class ProtocolJsonTests
     [InlineData("policy")]
     [InlineData("trace")]
     [InlineData("listener_fds")]
+    [InlineData("stdout_fd")]
+    [InlineData("stderr_fd")]
     public void Deserialize_AssignmentMissingMember_ThrowsNamingIt(string member)
     {
         var node = AssignmentNode();
@@ -283,7 +285,7 @@ public class ProtocolJsonTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(Frames.ProtocolVersion + 1)]
     [InlineData(-1)]
     public void RequireVersion_Other_ThrowsNamingBoth(int version)
     {
@@ -301,22 +303,22 @@ public class ProtocolJsonTests
     [Fact]
     public void ReadHello_OtherVersion_IsAVersionMismatch()
     {
-        var e = Assert.Throws<ProtocolException>(() => ProtocolJson.ReadHello(ProtocolJson.Serialize(new WorkerHello(2, 9, "v"))));
+        var e = Assert.Throws<ProtocolException>(() => ProtocolJson.ReadHello(ProtocolJson.Serialize(new WorkerHello(Frames.ProtocolVersion + 1, 9, "v"))));
         Assert.Contains("version mismatch", e.Message);
     }
 
     [Fact]
     public void ReadHello_OtherVersionWithOtherShape_IsAVersionMismatchNotAShapeError()
     {
-        var json = """{"features":["x"],"protocol":2,"worker":{"version":"9"}}""";
+        var json = """{"features":["x"],"protocol":99,"worker":{"version":"9"}}""";
         var e = Assert.Throws<ProtocolException>(() => ProtocolJson.ReadHello(Utf8(json)));
-        Assert.Contains("version mismatch: the worker speaks protocol 2", e.Message);
+        Assert.Contains("version mismatch: the worker speaks protocol 99", e.Message);
     }
 
     [Fact]
     public void ReadHello_OurVersionWithMissingMember_IsAShapeError()
     {
-        var e = Assert.Throws<ProtocolException>(() => ProtocolJson.ReadHello("""{"protocol":1,"pid":3}"""u8));
+        var e = Assert.Throws<ProtocolException>(() => ProtocolJson.ReadHello("""{"protocol":2,"pid":3}"""u8));
         Assert.Contains("worker_version", e.Message);
     }
 

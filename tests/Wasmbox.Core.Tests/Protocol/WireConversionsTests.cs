@@ -173,7 +173,7 @@ public class WireConversionsTests
     }
 
     [Theory]
-    [InlineData("wrong_protocol", "version mismatch: the parent speaks protocol 2")]
+    [InlineData("wrong_protocol", "version mismatch: the parent speaks protocol 1")]
     [InlineData("relative_module", "module_path 'app.wasm' is not an absolute path")]
     [InlineData("empty_module", "module_path is empty")]
     [InlineData("nul_module", "module_path contains a NUL byte")]
@@ -184,13 +184,15 @@ public class WireConversionsTests
     [InlineData("stdio_fd", "listener_fds[1] 2 is not above stdin, stdout and stderr")]
     [InlineData("negative_fd", "listener_fds[0] -1 is not above")]
     [InlineData("duplicate_fd", "listener_fds[2] 3 is listed twice")]
+    [InlineData("stdout_on_stdio", "stdout_fd 1 is not above stdin, stdout and stderr")]
+    [InlineData("stderr_is_listener", "stderr_fd 7 is also a listener")]
     [InlineData("bad_policy", "policy.stdin 'file' is not none or frames")]
     public void Validate_InvalidAssignment_ThrowsNamingTheField(string spoil, string expected)
     {
         var ok = WireSamples.Assignment();
         var assignment = spoil switch
         {
-            "wrong_protocol" => ok with { Protocol = 2 },
+            "wrong_protocol" => ok with { Protocol = 1 },
             "relative_module" => ok with { ModulePath = "app.wasm" },
             "empty_module" => ok with { ModulePath = "" },
             "nul_module" => ok with { ModulePath = "/a\0b" },
@@ -201,6 +203,8 @@ public class WireConversionsTests
             "stdio_fd" => ok with { ListenerFds = [3, 2] },
             "negative_fd" => ok with { ListenerFds = [-1] },
             "duplicate_fd" => ok with { ListenerFds = [3, 4, 3] },
+            "stdout_on_stdio" => ok with { StdoutFd = 1 },
+            "stderr_is_listener" => ok with { StderrFd = 7 },
             "bad_policy" => ok with { Policy = ok.Policy with { Stdin = "file" } },
             _ => throw new ArgumentException(spoil),
         };
