@@ -28,11 +28,15 @@ internal static class DaemonOptions
     public static readonly Option<string?> MaxCpus = new("--max-cpus") { Description = "The most --cpus a sandbox may ask for.", HelpName = "N" };
     public static readonly Option<string?> MaxOpenFiles = new("--max-open-files") { Description = "The most --max-open-files a sandbox may ask for.", HelpName = "N" };
     public static readonly Option<string?> MaxOutput = new("--max-output") { Description = "The most --max-output a sandbox may ask for.", HelpName = "SIZE" };
+    public static readonly Option<string?> MaxFuel = new("--max-fuel") { Description = "The most --fuel a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "N" };
+    public static readonly Option<string?> MaxCpuTime = new("--max-cpu-time") { Description = "The most --cpu-time a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "DURATION" };
+    public static readonly Option<string?> MaxDiskWrite = new("--max-disk-write") { Description = "The most --max-disk-write a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "SIZE" };
+    public static readonly Option<bool> AllowListen = new("--allow-listen") { Description = "Let sandboxes ask for --listen (listening sockets bound by the daemon on its host); refused by default." };
     public static readonly Option<string[]> AllowIsolation = new("--allow-isolation") { Description = "Tiers sandboxes may use (default: jail only; add process or none to allow them).", HelpName = "TIER", Arity = ArgumentArity.ZeroOrMore };
     public static readonly Option<int?> MaxSandboxes = new("--max-sandboxes") { Description = "Live sandboxes at once (default 64); beyond it a spawn gets 429.", HelpName = "N" };
     public static readonly Option<string?> LogLimit = new("--log-limit") { Description = "Log bytes kept per sandbox (default 8MiB); the oldest are dropped first.", HelpName = "SIZE" };
 
-    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, AllowIsolation, MaxSandboxes, LogLimit];
+    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, MaxFuel, MaxCpuTime, MaxDiskWrite, AllowListen, AllowIsolation, MaxSandboxes, LogLimit];
 
     /// <summary>The settings, or a one-line reason they are wrong (<see cref="PolicyException"/>).</summary>
     public static DaemonSettings Read(ParseResult parsed)
@@ -50,6 +54,10 @@ internal static class DaemonOptions
             MaxCpus = Parse(parsed, MaxCpus, t => double.TryParse(t, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : throw new FormatException($"'{t}' is not a number of CPUs")),
             MaxOpenFiles = Parse(parsed, MaxOpenFiles, t => int.TryParse(t, out var n) && n >= 3 ? n : throw new FormatException($"'{t}' is not a whole number of at least 3")),
             MaxOutputBytes = Parse(parsed, MaxOutput, ByteSize.Parse),
+            MaxFuel = Parse(parsed, MaxFuel, t => ulong.TryParse(t, out var f) && f > 0 ? f : throw new FormatException($"'{t}' is not a whole number of fuel units above 0")),
+            MaxCpuTime = Parse(parsed, MaxCpuTime, DurationText.Parse),
+            MaxDiskWriteBytes = Parse(parsed, MaxDiskWrite, ByteSize.Parse),
+            AllowListen = parsed.GetValue(AllowListen),
             AllowedTiers = tiers,
         };
         var tcp = parsed.GetValue(Tcp);

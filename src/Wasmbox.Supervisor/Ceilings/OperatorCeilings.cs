@@ -27,6 +27,18 @@ public sealed partial record OperatorCeilings
 
     public long? MaxOutputBytes { get; init; }
 
+    public ulong? MaxFuel { get; init; }
+
+    public TimeSpan? MaxCpuTime { get; init; }
+
+    public long? MaxDiskWriteBytes { get; init; }
+
+    /// <summary>
+    /// Whether a sandbox may ask for <c>--listen</c>. Off by default: the daemon would bind the sockets on its own host,
+    /// on addresses and ports the client chooses.
+    /// </summary>
+    public bool AllowListen { get; init; }
+
     /// <summary>Tiers a sandbox may ask for; jail only by default. A policy with no tier means "the strongest", allowed when jail is.</summary>
     public IReadOnlySet<IsolationTier> AllowedTiers { get; init; } = new HashSet<IsolationTier> { IsolationTier.Jail };
 
@@ -50,6 +62,10 @@ public sealed partial record OperatorCeilings
             ?? Numeric("--cpus", l.Cpus, MaxCpus, c => c.ToString(System.Globalization.CultureInfo.InvariantCulture))
             ?? Numeric("--max-open-files", l.MaxOpenFiles, MaxOpenFiles, n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))
             ?? Numeric("--max-output", l.MaxOutputBytes, MaxOutputBytes, ByteSize.Format)
+            ?? Numeric("--fuel", l.Fuel, MaxFuel, f => f.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            ?? Numeric("--cpu-time", l.CpuTime, MaxCpuTime, DurationText.Format)
+            ?? Numeric("--max-disk-write", l.MaxDiskWriteBytes, MaxDiskWriteBytes, ByteSize.Format)
+            ?? Listen(policy.Listen)
             ?? Tier(policy.Isolation);
         if (violation is not null) return violation;
 
@@ -81,6 +97,11 @@ public sealed partial record OperatorCeilings
             ? new CeilingViolation(flag, $"{flag} {format(value)} is above the operator's ceiling of {format(max)}")
             : null;
     }
+
+    private CeilingViolation? Listen(IReadOnlyList<string> addresses) =>
+        addresses.Count == 0 || AllowListen
+            ? null
+            : new CeilingViolation("--allow-listen", $"--listen {addresses[0]}: the operator does not let sandboxes listen on the daemon's host (daemon flag --allow-listen)");
 
     private CeilingViolation? Tier(IsolationTier? asked)
     {

@@ -57,6 +57,36 @@ public sealed class OperatorCeilingsTests : IDisposable
     }
 
     [Fact]
+    public void Check_FuelCpuTimeAndDiskWriteAboveOrWithoutTheirCeilings_Refused()
+    {
+        var ceilings = new OperatorCeilings { MaxFuel = 1_000_000, MaxCpuTime = TimeSpan.FromSeconds(2), MaxDiskWriteBytes = 1L << 20 };
+        var within = SandboxLimits.None with { Fuel = 1_000_000, CpuTime = TimeSpan.FromSeconds(2), MaxDiskWriteBytes = 1L << 20 };
+
+        Assert.Equal("--fuel 1000001 is above the operator's ceiling of 1000000",
+            ceilings.Check(WithLimits(within with { Fuel = 1_000_001 }))?.Message);
+        Assert.Equal("--cpu-time 3s is above the operator's ceiling of 2s",
+            ceilings.Check(WithLimits(within with { CpuTime = TimeSpan.FromSeconds(3) }))?.Message);
+        Assert.Equal("--max-disk-write 2MiB is above the operator's ceiling of 1MiB",
+            ceilings.Check(WithLimits(within with { MaxDiskWriteBytes = 2L << 20 }))?.Message);
+        Assert.Equal("--fuel", ceilings.Check(WithLimits(within with { Fuel = null }))?.Ceiling);
+        Assert.Equal("--cpu-time", ceilings.Check(WithLimits(within with { CpuTime = null }))?.Ceiling);
+        Assert.Equal("--max-disk-write", ceilings.Check(WithLimits(within with { MaxDiskWriteBytes = null }))?.Ceiling);
+        Assert.Null(ceilings.Check(WithLimits(within)));
+    }
+
+    [Fact]
+    public void Check_Listen_RefusedUnlessTheOperatorAllowsIt()
+    {
+        var listening = SandboxPolicy.DenyAll with { Listen = ["127.0.0.1:0"] };
+
+        var v = OperatorCeilings.Default.Check(listening);
+
+        Assert.Equal("--allow-listen", v?.Ceiling);
+        Assert.Contains("--listen 127.0.0.1:0", v?.Message);
+        Assert.Null((OperatorCeilings.Default with { AllowListen = true }).Check(listening));
+    }
+
+    [Fact]
     public void Check_OutputAboveCeiling_Refused()
     {
         var ceilings = new OperatorCeilings { MaxOutputBytes = 1L << 20 };
