@@ -7,5 +7,5 @@ return args switch
 {
     ["--self-check", .. var checks] => SelfCheck.Run(checks),
     ["--compile", .. var rest] => CompileMode.Run(rest),
-    _ => WorkerLoop.Run(),
+    _ => ExitNow.With(WorkerLoop.Run()),
 };

@@ -89,6 +89,10 @@ public static class WorkerLauncher
         var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
             job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0);
+        // Why now: the first serialization of an assignment costs milliseconds (the serializer's metadata), and the parent
+        // would otherwise pay them between the worker's hello and its assignment, on the sandbox's critical path. Here it
+        // overlaps the jail's start, which the parent only waits for.
+        _ = ProtocolJson.Serialize(wire);
         RunResult result;
         using (stop.Register(session.Stop)) result = session.Converse(wire, module);
         jailDidNotStart = plan is not null && session.JailDidNotStart;
