@@ -53,14 +53,13 @@ public class ModuleCacheMemoTests
         var cache = new ModuleCache(tmp.File("cache"), new SettledClock());
         var path = cache.Put(Key, Artifact)!;
         Assert.NotNull(cache.TryGet(Key));
-        var mtime = File.GetLastWriteTimeUtc(path);
-        var length = new FileInfo(path).Length;
+        var before = StampOf(path);
         SettledClock.WaitForNextTick();
 
         OverwriteInPlace(path, 100, 0xCC);
-        File.SetLastWriteTimeUtc(path, mtime);
-        Assert.Equal(length, new FileInfo(path).Length);
-        Assert.Equal(mtime, File.GetLastWriteTimeUtc(path));
+        TouchBack(path, before);
+        var after = StampOf(path);
+        Assert.Equal(before with { ChangedNs = 0 }, after with { ChangedNs = 0 }); // only the ctime tells
 
         Assert.Null(cache.TryGet(Key));
         Assert.Equal(2, cache.FullReads);
@@ -78,9 +77,7 @@ public class ModuleCacheMemoTests
         SettledClock.WaitForNextTick();
 
         OverwriteInPlace(path, 100, 0xCC);
-        FileStamp stamp;
-        using (var file = File.OpenHandle(path)) stamp = FileStamp.Of(file)!.Value;
-        var payload = Key.Concat(stamp.ToBytes()).ToArray();
+        var payload = Key.Concat(StampOf(path).ToBytes()).ToArray();
         var memo = Path.ChangeExtension(path, ".verified");
         Assert.True(File.Exists(memo));
         File.WriteAllBytes(memo, payload.Concat(SHA256.HashData(payload)).ToArray());
@@ -123,9 +120,10 @@ public class ModuleCacheMemoTests
         changed[100] ^= 0xFF;
         if (change.StartsWith("in-place", StringComparison.Ordinal))
         {
-            var mtime = File.GetLastWriteTimeUtc(module);
+            var before = StampOf(module);
             OverwriteInPlace(module, 100, changed[100]);
-            File.SetLastWriteTimeUtc(module, mtime);
+            TouchBack(module, before);
+            Assert.Equal(before with { ChangedNs = 0 }, StampOf(module) with { ChangedNs = 0 });
         }
         else
         {
@@ -141,6 +139,21 @@ public class ModuleCacheMemoTests
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read);
         return cache.Sha256Of(file);
+    }
+
+    private static FileStamp StampOf(string path)
+    {
+        using var file = File.OpenHandle(path);
+        return FileStamp.Of(file) ?? throw new InvalidOperationException("statx gave no stamp");
+    }
+
+    /// <summary><c>touch -d</c> with the nanoseconds of the old mtime (.NET's DateTime keeps only 100 ns ticks).</summary>
+    private static void TouchBack(string path, FileStamp before)
+    {
+        var at = $"@{before.ModifiedNs / 1_000_000_000}.{before.ModifiedNs % 1_000_000_000:D9}";
+        using var touch = System.Diagnostics.Process.Start("touch", ["-m", "-d", at, path]);
+        touch.WaitForExit();
+        Assert.Equal(0, touch.ExitCode);
     }
 
     private static void OverwriteInPlace(string path, long offset, byte value)
