@@ -21,11 +21,12 @@ public static class ModuleLoader
     /// </summary>
     public static LoadedModule Load(string path, EngineEntry engine, ModuleCache? cache)
     {
+        if (cache is null) return CompileAndCache(path, engine, cache: null);
+
         // A cached start reads neither file in full when both are unchanged since an earlier run (the cache's memos).
         var sha = Sha256Of(path, cache);
         var key = ModuleCache.Key(sha, engine.Settings.Fingerprint, CompileSite.Host);
-
-        if (cache?.TryGet(key) is { } cached)
+        if (cache.TryGet(key) is { } cached)
         {
             try
             {
@@ -42,14 +43,20 @@ public static class ModuleLoader
             }
         }
 
-        // The key is made again from the bytes compiled, so that an entry never holds code of other bytes than its key's
-        // (the file may have changed since it was hashed).
+        return CompileAndCache(path, engine, cache);
+    }
+
+    /// <summary>
+    /// Compiles the file as it is now, and caches it under the key of the bytes compiled: the file may have changed
+    /// since it was hashed, and an entry must never hold code of other bytes than its key's.
+    /// </summary>
+    private static LoadedModule CompileAndCache(string path, EngineEntry engine, ModuleCache? cache)
+    {
         var file = ReadModuleFile(path);
-        sha = Sha256Of(file);
-        key = ModuleCache.Key(sha, engine.Settings.Fingerprint, CompileSite.Host);
-        var (compiled, instrumentedNow) = CompileChecked(path, engine, file);
-        cache?.Put(key, compiled.Serialize());
-        return new LoadedModule(compiled, sha, instrumentedNow, FromCache: false);
+        var sha = Sha256Of(file);
+        var (compiled, instrumented) = CompileChecked(path, engine, file);
+        cache?.Put(ModuleCache.Key(sha, engine.Settings.Fingerprint, CompileSite.Host), compiled.Serialize());
+        return new LoadedModule(compiled, sha, instrumented, FromCache: false);
     }
 
     /// <summary>
