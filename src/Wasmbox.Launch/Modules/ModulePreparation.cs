@@ -34,15 +34,18 @@ public static class ModulePreparation
     public static Prepared Prepare(string modulePath, SandboxPolicy policy, IsolationTier tier, ModuleCache? cache, bool compileWithoutCache,
         CancellationToken stop = default)
     {
-        byte[] file;
-        try { file = ModuleLoader.ReadModuleFile(modulePath); }
+        // Neither the module nor a cached artifact is read in full when both are unchanged since an earlier run: the
+        // cache's memos remember the module's hash and the entry's verification under each file's stamp (ModuleCache).
+        // A refused policy leaves the cache folder as it was (the plain hash, no memo).
+        var exposing = cache is null ? null : policy.Dirs.FirstOrDefault(d => cache.Overlaps(d.HostPath));
+        string sha;
+        try { sha = ModuleLoader.Sha256Of(modulePath, exposing is null ? cache : null); }
         catch (SetupException e) { return Fail(e.Stage, e.Message, null); }
-        var sha = ModuleLoader.Sha256Of(file);
 
-        if (cache is not null && policy.Dirs.FirstOrDefault(d => cache.Overlaps(d.HostPath)) is { } exposing)
+        if (exposing is not null)
         {
             return Fail(SetupStage.Policy,
-                $"{(exposing.ReadOnly ? "--ro-dir" : "--dir")} {exposing.HostPath} would give the guest the module cache ({cache.Directory}); grant a folder that neither holds nor lies inside it, or move the cache with --cache-dir", sha);
+                $"{(exposing.ReadOnly ? "--ro-dir" : "--dir")} {exposing.HostPath} would give the guest the module cache ({cache!.Directory}); grant a folder that neither holds nor lies inside it, or move the cache with --cache-dir", sha);
         }
 
         var moduleFile = Path.GetFullPath(modulePath);

@@ -21,11 +21,12 @@ public static class ModuleLoader
     /// </summary>
     public static LoadedModule Load(string path, EngineEntry engine, ModuleCache? cache)
     {
-        var file = ReadModuleFile(path);
-        var sha = Sha256Of(file);
-        var key = ModuleCache.Key(sha, engine.Settings.Fingerprint, CompileSite.Host);
+        if (cache is null) return CompileAndCache(path, engine, cache: null);
 
-        if (cache?.TryGet(key) is { } cached)
+        // A cached start reads neither file in full when both are unchanged since an earlier run (the cache's memos).
+        var sha = Sha256Of(path, cache);
+        var key = ModuleCache.Key(sha, engine.Settings.Fingerprint, CompileSite.Host);
+        if (cache.TryGet(key) is { } cached)
         {
             try
             {
@@ -42,9 +43,20 @@ public static class ModuleLoader
             }
         }
 
-        var (compiled, instrumentedNow) = CompileChecked(path, engine, file);
-        cache?.Put(key, compiled.Serialize());
-        return new LoadedModule(compiled, sha, instrumentedNow, FromCache: false);
+        return CompileAndCache(path, engine, cache);
+    }
+
+    /// <summary>
+    /// Compiles the file as it is now, and caches it under the key of the bytes compiled: the file may have changed
+    /// since it was hashed, and an entry must never hold code of other bytes than its key's.
+    /// </summary>
+    private static LoadedModule CompileAndCache(string path, EngineEntry engine, ModuleCache? cache)
+    {
+        var file = ReadModuleFile(path);
+        var sha = Sha256Of(file);
+        var (compiled, instrumented) = CompileChecked(path, engine, file);
+        cache?.Put(ModuleCache.Key(sha, engine.Settings.Fingerprint, CompileSite.Host), compiled.Serialize());
+        return new LoadedModule(compiled, sha, instrumented, FromCache: false);
     }
 
     /// <summary>
@@ -80,21 +92,43 @@ public static class ModuleLoader
     /// <summary>The SHA-256 of a module file as it is on disk (text or binary): the module's identity in the cache and the report.</summary>
     public static string Sha256Of(byte[] file) => Convert.ToHexStringLower(SHA256.HashData(file));
 
+    /// <summary>
+    /// The SHA-256 of a module file as it is on disk, through the cache's memo when there is a cache (an unchanged file
+    /// is then not read again), with the one-line error of <see cref="ReadModuleFile"/> when it cannot be read.
+    /// </summary>
+    public static string Sha256Of(string path, ModuleCache? cache)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            return cache?.Sha256Of(file) ?? Convert.ToHexStringLower(SHA256.HashData(file));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw CannotRead(path, e);
+        }
+    }
+
     /// <summary>Reads a module file as it is, with the one-line error of <see cref="ReadModuleBytes"/> when it cannot.</summary>
     public static byte[] ReadModuleFile(string path)
     {
         try { return File.ReadAllBytes(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            var why = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                UnauthorizedAccessException => "permission denied",
-                _ when Directory.Exists(path) => "it is a directory",
-                _ => e.Message,
-            };
-            throw new SetupException(SetupStage.ReadModule, $"cannot read module {path}: {why}; pass the path of a .wasm file");
+            throw CannotRead(path, e);
         }
+    }
+
+    private static SetupException CannotRead(string path, Exception e)
+    {
+        var why = e switch
+        {
+            FileNotFoundException or DirectoryNotFoundException => "no such file",
+            UnauthorizedAccessException => "permission denied",
+            _ when Directory.Exists(path) => "it is a directory",
+            _ => e.Message,
+        };
+        return new SetupException(SetupStage.ReadModule, $"cannot read module {path}: {why}; pass the path of a .wasm file");
     }
 
     /// <summary>Text to binary, shape check, memory-growth rewrite, compile.</summary>

@@ -20,6 +20,21 @@ public class ModuleLoaderTests
         Assert.Single(Directory.GetFiles(tmp.Path, "*.cwasm"));
     }
 
+    /// <summary>A warm start of an unchanged module reads neither the module nor its artifact in full (the cache's memos).</summary>
+    [Fact]
+    public void Load_WarmStart_ReadsNeitherFileInFull()
+    {
+        using var tmp = new TempDir();
+        var cache = new ModuleCache(tmp.Path, new SettledClock());
+        ModuleLoader.Load(Guests.C("hello"), DefaultEngine, cache).Dispose(); // hashes the module, compiles
+        ModuleLoader.Load(Guests.C("hello"), DefaultEngine, cache).Dispose(); // verifies the new entry once
+        Assert.Equal(2, cache.FullReads);
+
+        using var warm = ModuleLoader.Load(Guests.C("hello"), DefaultEngine, cache);
+        Assert.True(warm.FromCache);
+        Assert.Equal(2, cache.FullReads);
+    }
+
     [Fact]
     public void Load_DifferentEngineSettings_UseDifferentEntries()
     {
