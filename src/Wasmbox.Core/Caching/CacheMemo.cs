@@ -59,9 +59,9 @@ internal static class CacheMemo
 
     private static byte[] Mac(byte[] secret, string label, ReadOnlySpan<byte> payload)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
-        hmac.AppendData(Encoding.UTF8.GetBytes(label + "\0"));
-        hmac.AppendData(payload);
-        return hmac.GetHashAndReset();
+        using var hmac = Hashing.Sha256s.CreateHmac(secret, payload.Length);
+        hmac.Append(Encoding.UTF8.GetBytes(label + "\0"));
+        hmac.Append(payload);
+        return hmac.Finish();
     }
 }

@@ -74,7 +74,7 @@ public sealed class ModuleCache
     /// the module), and where it was compiled (<see cref="CompileSite"/>).
     /// </summary>
     public static byte[] Key(string moduleSha256, string engineFingerprint, CompileSite site) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{moduleSha256}\n{engineFingerprint}\nsite={site}"));
+        Hashing.Sha256s.Hash(Encoding.UTF8.GetBytes($"{moduleSha256}\n{engineFingerprint}\nsite={site}"));
 
     public string PathFor(byte[] key) => Path.Combine(Directory, Convert.ToHexStringLower(key) + ".cwasm");
 
@@ -142,7 +142,7 @@ public sealed class ModuleCache
         }
 
         Interlocked.Increment(ref _fullReads);
-        var sha = SHA256.HashData(module);
+        var sha = Hashing.Sha256s.Hash(module);
         if (secret is not null && stamp is { } read && read.IsSettled(readStartedAt) && FileStamp.Of(module.SafeFileHandle) == read)
         {
             var payload = new byte[FileStamp.Length + 32];
@@ -211,10 +211,10 @@ public sealed class ModuleCache
 
     private static byte[] Mac(byte[] secret, ReadOnlySpan<byte> key, ReadOnlySpan<byte> artifact)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
-        hmac.AppendData(key);
-        hmac.AppendData(artifact);
-        return hmac.GetHashAndReset();
+        using var hmac = Hashing.Sha256s.CreateHmac(secret, artifact.Length);
+        hmac.Append(key);
+        hmac.Append(artifact);
+        return hmac.Finish();
     }
 
     /// <summary>Checks the trailer, then the HMAC over the artifact, read from the open file in 1 MiB pieces.</summary>
@@ -226,14 +226,14 @@ public sealed class ModuleCache
         if (RandomAccess.Read(file.SafeFileHandle, trailer, length - TrailerLength) != TrailerLength) return false;
         if (!trailer[64..].SequenceEqual(Magic) || !trailer[32..64].SequenceEqual(key)) return false;
 
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
-        hmac.AppendData(key);
+        using var hmac = Hashing.Sha256s.CreateHmac(secret, length);
+        hmac.Append(key);
         var mac = HashAll(file, hmac, length - TrailerLength);
         return CryptographicOperations.FixedTimeEquals(trailer[..32], mac);
     }
 
     /// <summary>Feeds the first <paramref name="count"/> bytes of the file to the HMAC.</summary>
-    private static byte[] HashAll(FileStream file, IncrementalHash hash, long count)
+    private static byte[] HashAll(FileStream file, Hashing.Sha256s.IIncrementalMac hash, long count)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
         try
@@ -242,12 +242,12 @@ public sealed class ModuleCache
             {
                 var read = RandomAccess.Read(file.SafeFileHandle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count - offset)), offset);
                 if (read == 0) throw new IOException("the file ended early");
-                hash.AppendData(buffer, 0, read);
+                hash.Append(buffer.AsSpan(0, read));
                 offset += read;
             }
         }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
-        return hash.GetHashAndReset();
+        return hash.Finish();
     }
 
     /// <summary>The path with every existing component's links resolved (a missing tail is kept as written).</summary>

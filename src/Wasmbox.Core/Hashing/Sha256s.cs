@@ -32,6 +32,15 @@ public static class Sha256s
         return result;
     }
 
+    /// <summary>Hashes a stream from its position to its end: a seekable one of at most <see cref="ManagedLimit"/> bytes by the managed implementation.</summary>
+    public static byte[] Hash(Stream stream)
+    {
+        if (!stream.CanSeek || stream.Length - stream.Position > ManagedLimit) return SHA256.HashData(stream);
+        var bytes = new byte[stream.Length - stream.Position];
+        stream.ReadExactly(bytes);
+        return Hash(bytes);
+    }
+
     /// <summary>The lowercase hex form used for module digests.</summary>
     public static string HashHex(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(Hash(data));
 

@@ -38,7 +38,7 @@ public static class ModuleInspector
 
             return new ModuleInfo(
                 path,
-                Convert.ToHexStringLower(SHA256.HashData(bytes)),
+                Core.Hashing.Sha256s.HashHex(bytes),
                 bytes.LongLength,
                 notRunnable is null,
                 functions.Contains("_initialize") && !functions.Contains("_start"),

@@ -90,7 +90,7 @@ public static class ModuleLoader
     }
 
     /// <summary>The SHA-256 of a module file as it is on disk (text or binary): the module's identity in the cache and the report.</summary>
-    public static string Sha256Of(byte[] file) => Convert.ToHexStringLower(SHA256.HashData(file));
+    public static string Sha256Of(byte[] file) => Core.Hashing.Sha256s.HashHex(file);
 
     /// <summary>
     /// The SHA-256 of a module file as it is on disk, through the cache's memo when there is a cache (an unchanged file
@@ -101,7 +101,7 @@ public static class ModuleLoader
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-            return cache?.Sha256Of(file) ?? Convert.ToHexStringLower(SHA256.HashData(file));
+            return cache?.Sha256Of(file) ?? Convert.ToHexStringLower(Core.Hashing.Sha256s.Hash(file));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
