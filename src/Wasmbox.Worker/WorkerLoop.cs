@@ -3,6 +3,7 @@ using Microsoft.Win32.SafeHandles;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Protocol;
 using Wasmbox.Runtime;
+using Wasmbox.Runtime.Engines;
 using Wasmbox.Runtime.Native;
 using Wasmbox.Runtime.Wasi;
 
@@ -35,8 +36,10 @@ internal static class WorkerLoop
         {
             writer.WriteJson(FrameType.Hello, new WorkerHello(Frames.ProtocolVersion, Environment.ProcessId, WorkerVersion));
             var assignment = ReadAssignment(reader);
-            var result = RunAssignment(assignment, reader, writer);
-            writer.WriteJson(FrameType.Result, result);
+            var gate = new ResultGate(writer);
+            var result = RunAssignment(assignment, reader, writer, gate);
+            // Lost only to a watch that is ending the process with its own result.
+            if (!gate.TrySend(result)) Thread.Sleep(Timeout.Infinite);
             return 0;
         }
         catch (ProtocolException e)
@@ -62,7 +65,7 @@ internal static class WorkerLoop
         return ProtocolJson.ReadAssignment(frame.Payload.Span);
     }
 
-    private static WorkerResult RunAssignment(WorkerAssignment assignment, FrameReader reader, FrameWriter writer)
+    private static WorkerResult RunAssignment(WorkerAssignment assignment, FrameReader reader, FrameWriter writer, ResultGate gate)
     {
         // The sandbox started when the parent spawned us; its limits count from there.
         var startedAt = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(assignment.SpentMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency);
@@ -87,6 +90,9 @@ internal static class WorkerLoop
             CpuScope = CpuScope.Process,
             BeforeStart = () => writer.Write(FrameType.Started, []),
             StartedAt = startedAt,
+            // The parent compiled the artifact for this choice; see TimeLimitStop.
+            TimeLimitStop = assignment.EpochChecks ? TimeLimitStop.Unwind : TimeLimitStop.EndProcess,
+            EndProcess = gate.SendAndExit,
         };
         var result = Sandbox.Run(request);
         return result.ToWire(PeakRss.OfThisProcess());

@@ -22,6 +22,9 @@ public sealed record WorkerHello(int Protocol, int Pid, string WorkerVersion);
 /// <param name="ListenerFds">Inherited descriptors of listening sockets, in <c>--listen</c> order.</param>
 /// <param name="SpentMs">Milliseconds between the worker's spawn and this assignment, as the parent measured them. The
 /// run's time limits count from the spawn, so the worker starts its own deadline this much closer.</param>
+/// <param name="EpochChecks">True: the module is compiled with epoch checks, which stop the guest at a time limit. False
+/// (what the parent sends): none are, and the worker's own watch ends the process at the limit. The worker makes its
+/// engine to match, so it can load the parent's artifact.</param>
 public sealed record WorkerAssignment(
     int Protocol,
     string ModulePath,
@@ -32,7 +35,8 @@ public sealed record WorkerAssignment(
     WirePolicy Policy,
     bool Trace,
     IReadOnlyList<int> ListenerFds,
-    long SpentMs);
+    long SpentMs,
+    bool EpochChecks);
 
 /// <summary>A <see cref="Policy.SandboxPolicy"/> on the wire (<see cref="WireConversions"/> converts both ways).</summary>
 /// <param name="Dirs">Directory grants, in preopen order.</param>

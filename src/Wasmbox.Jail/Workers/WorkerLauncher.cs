@@ -85,7 +85,7 @@ public static class WorkerLauncher
         var session = new Session(process, plan, job, io);
         var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
-            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), SpentMs: 0);
+            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), SpentMs: 0, job.EpochChecks);
         RunResult result;
         using (stop.Register(session.Stop)) result = session.Converse(wire, module);
         jailDidNotStart = plan is not null && session.JailDidNotStart;
@@ -337,6 +337,8 @@ public static class WorkerLauncher
         private RunResult FromWorker(WorkerResult wire, string moduleInWorker)
         {
             var result = wire.ToRunResult();
+            // The jail's cgroup counts all the sandbox ran (the worker, bubblewrap, the launch script), read after the exit.
+            if (plan?.Cgroup?.CpuUsage() is { } cgroupCpu) result = result with { Usage = result.Usage with { Cpu = cgroupCpu } };
             var outcome = result.Outcome with { Message = result.Outcome.Message.Replace(moduleInWorker, job.ModulePath, StringComparison.Ordinal) };
             if (Killed == KillReason.StdoutClosed)
                 outcome = RunOutcome.Killed("stopped because the reader of its stdout went away");

@@ -48,7 +48,7 @@ public static class ModulePreparation
         var moduleFile = Path.GetFullPath(modulePath);
         if (cache is null && !compileWithoutCache) return new Prepared(moduleFile, false, sha, null, null);
 
-        var settings = EngineSettings.For(policy);
+        var settings = EngineSettings.For(policy, TimeLimitStops.In(tier));
         var site = SiteFor(tier);
         var key = ModuleCache.Key(sha, settings.Fingerprint, site);
         if (cache?.TryGet(key) is { } cached) return new Prepared(cached, true, sha, null, null) { FromCache = true };
