@@ -266,7 +266,9 @@ public static class WorkerLauncher
             var wall = killedAt > 0 ? TimeSpan.FromTicks(killedAt) : _clock.Elapsed;
             if (Killed == KillReason.Stopped)
                 return new RunResult(RunOutcome.Killed("stopped at the caller's request"), new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, []), NullIfEmpty(job.ModuleSha256));
-            if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed)
+            // A deadline kill after the result only cut the worker's exit short (in the jail, bubblewrap's too): the worker
+            // had stopped the guest at its limit itself, and its result says so.
+            if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed or KillReason.Deadline)
                 return FromWorker(result, moduleInWorker);
             return Explain(wall, helloSeen, fatal, moduleInWorker);
         }
