@@ -1,4 +1,5 @@
 using Wasmbox.Core.Caching;
+using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 using Wasmbox.Runtime.Wasi;
 
@@ -29,6 +30,14 @@ public sealed record LaunchRequest(string ModulePath, IReadOnlyList<string> Args
 
     /// <summary>The WASI implementation; only the in-process tier can use another than Wasmbox's own (the differential tests' reference).</summary>
     public IWasiBinding Wasi { get; init; } = WasmboxWasi.Instance;
+
+    /// <summary>
+    /// Only for tier none in a process that exists for this one run (<c>wasmbox run --isolation none</c>): when set, the
+    /// module is compiled without epoch checks, and a time limit ends the process through this (it must report the result
+    /// and exit) instead of unwinding the guest; see <c>TimeLimitStop.EndProcess</c>. The worker tiers always end their
+    /// worker; a caller that outlives its runs (the daemon, a library user) leaves this null.
+    /// </summary>
+    public Action<RunResult>? EndProcess { get; init; }
 
     /// <summary>Told, in one line, when the tier had to fall back (no bubblewrap, a host that refuses namespaces).</summary>
     public Action<string>? Notice { get; init; }

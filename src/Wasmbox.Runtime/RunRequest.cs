@@ -1,5 +1,7 @@
 using Wasmbox.Core.Caching;
+using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
+using Wasmbox.Runtime.Engines;
 using Wasmbox.Runtime.Wasi;
 
 namespace Wasmbox.Runtime;
@@ -51,6 +53,21 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     /// stopped from another thread.
     /// </summary>
     public CancellationToken Stop { get; init; }
+
+    /// <summary>
+    /// How a guest still running at its time limit is stopped, which decides the engine it is compiled for (a precompiled
+    /// artifact must have been compiled for the same). <see cref="TimeLimitStop.Unwind"/> by default: the caller's process
+    /// outlives the guest.
+    /// </summary>
+    public TimeLimitStop TimeLimitStop { get; init; } = TimeLimitStop.Unwind;
+
+    /// <summary>
+    /// With <see cref="TimeLimitStop.EndProcess"/>: called on a watch thread when a time limit passes while the guest still
+    /// runs, with the result as the watch knows it (outcome, wall and CPU time; no memory or fuel figures, which only the
+    /// guest's thread may read). It reports the result and ends the process. It may return only when the run's own result
+    /// was reported first.
+    /// </summary>
+    public Action<RunResult>? EndProcess { get; init; }
 
     /// <summary>Whose CPU time <c>--cpu-time</c> and the report measure: the guest's thread in-process, the whole worker in a worker.</summary>
     public Native.CpuScope CpuScope { get; init; } = Native.CpuScope.Thread;

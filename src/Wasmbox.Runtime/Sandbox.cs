@@ -30,23 +30,25 @@ public static class Sandbox
     /// <summary>How often the CPU-time watch reads the guest's CPU clock while a run has <c>--cpu-time</c>.</summary>
     private static readonly TimeSpan CpuWatchPeriod = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them.</summary>
-    public static EngineEntry EngineFor(SandboxPolicy policy) =>
-        EngineRegistry.Get(EngineSettings.For(policy));
+    /// <summary>The engine a policy needs: fuel and epoch checks are compiled in only when the policy asks for them, and
+    /// epoch checks only when a guest past its time limit is unwound rather than its process ended.</summary>
+    public static EngineEntry EngineFor(SandboxPolicy policy, TimeLimitStop stop = TimeLimitStop.Unwind) =>
+        EngineRegistry.Get(EngineSettings.For(policy, stop));
 
     /// <summary>Compiles a module into the cache for a policy's engine (<c>wasmbox compile</c>), checking it is a runnable command.</summary>
-    public static LoadedModule Compile(string modulePath, SandboxPolicy policy, ModuleCache? cache)
+    public static LoadedModule Compile(string modulePath, SandboxPolicy policy, ModuleCache? cache, TimeLimitStop stop = TimeLimitStop.Unwind)
     {
-        var module = ModuleLoader.Load(modulePath, EngineFor(policy), cache);
+        var module = ModuleLoader.Load(modulePath, EngineFor(policy, stop), cache);
         try { WasiCommandCheck.Check(module.Module, modulePath); }
         catch { module.Dispose(); throw; }
         return module;
     }
 
     /// <summary>Loads an artifact already compiled for this policy's engine (a worker's assignment), checking it is a runnable command.</summary>
-    public static LoadedModule LoadPrecompiled(string displayPath, string artifactPath, string sha256, SandboxPolicy policy)
+    public static LoadedModule LoadPrecompiled(string displayPath, string artifactPath, string sha256, SandboxPolicy policy,
+        TimeLimitStop stop = TimeLimitStop.Unwind)
     {
-        var module = ModuleLoader.LoadArtifact(displayPath, artifactPath, sha256, EngineFor(policy));
+        var module = ModuleLoader.LoadArtifact(displayPath, artifactPath, sha256, EngineFor(policy, stop));
         try { WasiCommandCheck.Check(module.Module, displayPath); }
         catch { module.Dispose(); throw; }
         return module;
@@ -60,6 +62,12 @@ public static class Sandbox
             return Failed(new SetupException(SetupStage.Policy,
                 $"--isolation {tier.Name()} runs in a worker process; start it through the worker launcher, not Sandbox.Run"), null);
         }
+        if (request.TimeLimitStop == TimeLimitStop.EndProcess && request.EndProcess is null
+            && (request.Policy.Limits.Timeout is not null || request.Policy.Limits.CpuTime is not null))
+        {
+            // Without epoch checks nothing else could stop the guest at its limit.
+            return Failed(new SetupException(SetupStage.Policy, "a run whose time limit ends its process needs a way to end it (RunRequest.EndProcess)"), null);
+        }
         if (request.Policy.Limits.Cpus is not null)
         {
             return Failed(new SetupException(SetupStage.Policy,
@@ -70,8 +78,8 @@ public static class Sandbox
         try
         {
             module = request.PrecompiledArtifact is { } artifact
-                ? LoadPrecompiled(request.ModulePath, artifact, request.ModuleSha256 ?? "", request.Policy)
-                : Compile(request.ModulePath, request.Policy, request.Cache);
+                ? LoadPrecompiled(request.ModulePath, artifact, request.ModuleSha256 ?? "", request.Policy, request.TimeLimitStop)
+                : Compile(request.ModulePath, request.Policy, request.Cache, request.TimeLimitStop);
         }
         catch (SetupException e) { return Failed(e, null); }
 
@@ -83,7 +91,7 @@ public static class Sandbox
 
     private static RunResult RunLoaded(RunRequest request, LoadedModule module)
     {
-        var engine = EngineFor(request.Policy);
+        var engine = EngineFor(request.Policy, request.TimeLimitStop);
         var linker = Linkers.GetOrAdd((engine.Settings, request.Wasi), key =>
         {
             var l = new Linker(engine.Engine);
@@ -122,7 +130,6 @@ public static class Sandbox
         // Armed only now, with the clock that measures the run: a host wait is never cut short before the run's own limit.
         // Why not CancelAfter: a timer may fire a fraction of a millisecond before the Stopwatch says the limit has passed
         // (measured: 299.9 ms of a 300 ms limit), so the timer re-checks the run's own clock and re-arms for the rest.
-        using var wallWatch = wallLeft is { } waitLimit ? new Timer(self => CancelWhenDue(interrupt!, clock, waitLimit), null, waitLimit, Timeout.InfiniteTimeSpan) : null;
         Func<TimeSpan> cpuNow = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.Now;
         // A worker counts its CPU time from its own start, so its start-up is part of --cpu-time as it is of --timeout.
         var cpuStart = request.CpuScope == CpuScope.Process ? TimeSpan.Zero : cpuNow();
@@ -131,6 +138,19 @@ public static class Sandbox
         // from there (the thread's own clock id, or the process clock).
         var cpuSpent = false;
         Func<TimeSpan>? cpuWatched = request.CpuScope == CpuScope.Process ? ThreadCpuClock.Process : ThreadCpuClock.OfCurrentThread();
+        // Without epoch checks (a worker) the watches are what stops a guest in compiled code: they end the process with
+        // the result as they know it. The guest's thread is never touched, so memory and fuel figures are not read.
+        var endsProcess = request.TimeLimitStop == TimeLimitStop.EndProcess && request.EndProcess is not null;
+        RunResult AtLimit(LimitKind kind) => new(
+            kind == LimitKind.CpuTime ? RunOutcome.CpuTimeExceeded(limits.CpuTime!.Value) : RunOutcome.TimedOut(limits.Timeout!.Value),
+            new ResourceUsage(clock.Elapsed + spent, (cpuWatched ?? cpuNow)() - cpuStart, null, 0, [kind]), module.Sha256);
+        using var wallWatch = wallLeft is { } waitLimit
+            ? new Timer(_ =>
+            {
+                CancelWhenDue(interrupt!, clock, waitLimit);
+                if (endsProcess) request.EndProcess!(AtLimit(LimitKind.Timeout));
+            }, null, waitLimit, Timeout.InfiniteTimeSpan)
+            : null;
         using var cpuWatch = limits.CpuTime is { } cpuLimit && cpuWatched is not null
             ? new Timer(_ =>
             {
@@ -138,6 +158,7 @@ public static class Sandbox
                 cpuSpent = true;
                 try { interrupt!.Cancel(); }
                 catch (ObjectDisposedException) { } // Why: the run ended while this tick was already running.
+                if (endsProcess) request.EndProcess!(AtLimit(LimitKind.CpuTime));
             }, null, CpuWatchPeriod, CpuWatchPeriod)
             : null;
         var timed = engine.Settings.Epoch;

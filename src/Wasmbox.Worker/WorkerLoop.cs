@@ -3,6 +3,7 @@ using Microsoft.Win32.SafeHandles;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Protocol;
 using Wasmbox.Runtime;
+using Wasmbox.Runtime.Engines;
 using Wasmbox.Runtime.Native;
 using Wasmbox.Runtime.Wasi;
 using Wasmbox.Wasi.Fs;
@@ -35,9 +36,11 @@ internal static class WorkerLoop
         try
         {
             writer.WriteJson(FrameType.Hello, new WorkerHello(Frames.ProtocolVersion, Environment.ProcessId, WorkerVersion));
-            var assignment = ReadAssignment(reader);
-            var result = RunAssignment(assignment, reader, writer);
-            writer.WriteJson(FrameType.Result, result);
+            var assignment = ReadAssignment(reader, out var receivedAt);
+            var gate = new ResultGate(writer);
+            var result = RunAssignment(assignment, receivedAt, reader, writer, gate);
+            // Lost only to a watch that is ending the process with its own result.
+            if (!gate.TrySend(result)) Thread.Sleep(Timeout.Infinite);
             return 0;
         }
         catch (ProtocolException e)
@@ -54,19 +57,24 @@ internal static class WorkerLoop
     private static string WorkerVersion =>
         typeof(WorkerLoop).Assembly.GetName().Version?.ToString() ?? "0";
 
-    private static WorkerAssignment ReadAssignment(FrameReader reader)
+    /// <param name="receivedAt">When the frame arrived (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>): the instant
+    /// the parent's <c>spent_ms</c> was measured at, give or take a pipe write, before any parsing or first-call compiling.</param>
+    private static WorkerAssignment ReadAssignment(FrameReader reader, out long receivedAt)
     {
         var frame = reader.Read() ?? throw new ProtocolException("protocol: the parent closed the channel before sending an assignment");
+        receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         if (frame.Type != FrameType.Assign)
             throw new ProtocolException($"protocol: expected an {FrameType.Assign} frame first, got {frame.Type}");
         // Checks the version first, then the shape: relative paths, NUL bytes, bad fds and limits are refused here.
         return ProtocolJson.ReadAssignment(frame.Payload.Span);
     }
 
-    private static WorkerResult RunAssignment(WorkerAssignment assignment, FrameReader reader, FrameWriter writer)
+    private static WorkerResult RunAssignment(WorkerAssignment assignment, long receivedAt, FrameReader reader, FrameWriter writer, ResultGate gate)
     {
         // The sandbox started when the parent spawned us; its limits count from there.
-        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp() - (long)(assignment.SpentMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency);
+        // Counted from the assignment's arrival: parsing it and compiling this code on first use (tens of ms in a JIT
+        // worker) happen after the parent measured spent_ms, and counting from here made the worker's limit that late.
+        var startedAt = receivedAt - (long)(assignment.SpentMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency);
         var policy = assignment.Policy.ToPolicy(out var stdinFromFrames);
         var pump = ControlPump.Start(reader, stdinFromFrames, message => Environment.Exit(Fatal(writer, message)));
         // The guest's output goes straight to the descriptors the parent handed over (the caller's own, or a pipe it
@@ -94,6 +102,9 @@ internal static class WorkerLoop
             CpuScope = CpuScope.Process,
             BeforeStart = () => writer.Write(FrameType.Started, []),
             StartedAt = startedAt,
+            // The parent compiled the artifact for this choice; see TimeLimitStop.
+            TimeLimitStop = assignment.EpochChecks ? TimeLimitStop.Unwind : TimeLimitStop.EndProcess,
+            EndProcess = gate.SendAndExit,
         };
         var result = Sandbox.Run(request);
         return result.ToWire(PeakRss.OfThisProcess());

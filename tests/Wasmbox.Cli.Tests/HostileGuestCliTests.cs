@@ -200,6 +200,35 @@ public class HostileGuestCliTests
         Assert.Empty(CgroupDirectoriesOf(cli.Id));
     }
 
+    [Theory]
+    [InlineData("jail")]
+    [InlineData("process")]
+    [InlineData("none")]
+    public void Run_SpinningGuestPastItsTimeout_Exits124OnTimeWithoutEpochChecks(string tier)
+    {
+        // wasmbox run's sandbox is a process in every tier (the worker, or wasmbox itself in tier none), which is ended at
+        // the limit, so nothing is compiled in for it: the cache holds the flavour without epoch checks only.
+        RequireTier(tier);
+        using var tmp = new TempDir();
+        var report = tmp.File("r.json");
+        var cache = tmp.File("cache");
+
+        var r = WasmboxProcess.Run(["run", "--isolation", tier, "--cache-dir", cache, "--timeout", "300ms", "--report", report, Guests.C("spin")]);
+
+        Assert.Equal(124, r.ExitCode);
+        var json = ReadReport(report);
+        Assert.Equal("timeout", json.GetProperty("outcome").GetString());
+        Assert.Equal(["timeout"], json.GetProperty("limits_hit").EnumerateArray().Select(e => e.GetString()));
+        Assert.InRange(json.GetProperty("wall_ms").GetDouble(), 300, 400);
+        Assert.Contains("wall-clock limit", r.Stderr);
+        var sha = json.GetProperty("module_sha256").GetString()!;
+        var site = Launch.Modules.ModulePreparation.SiteFor(tier == "jail" ? Core.Policy.IsolationTier.Jail : Core.Policy.IsolationTier.Process);
+        string Entry(bool epoch) => new Core.Caching.ModuleCache(cache).PathFor(
+            Core.Caching.ModuleCache.Key(sha, new Runtime.Engines.EngineSettings(Fuel: false, Epoch: epoch).Fingerprint, site));
+        Assert.True(File.Exists(Entry(epoch: false)), "no artifact without epoch checks in the cache");
+        Assert.False(File.Exists(Entry(epoch: true)), "an artifact with epoch checks was compiled");
+    }
+
     // ---- the report ----
 
     [Fact]

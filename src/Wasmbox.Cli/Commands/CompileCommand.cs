@@ -9,13 +9,15 @@ internal sealed class CompileCommand
     private readonly CacheOptions _cache = new();
     private readonly Argument<string> _module = new("MODULE") { Description = "The .wasm (or .wat) file to compile." };
 
-    // Compiled code depends on whether fuel and deadline checks are compiled in, so compile for the limits you will run with.
+    // Compiled code depends on whether fuel metering is compiled in, so compile for the limits you will run with. wasmbox
+    // run's time limits compile nothing in (it ends the sandbox's process, see TimeLimitStop): --timeout is accepted so
+    // that scripts passing it keep working, and compiles the same entry.
     private readonly Option<bool> _fuel = new("--fuel") { Description = "Compile for runs with --fuel (fuel metering compiled in)." };
-    private readonly Option<bool> _timeout = new("--timeout") { Description = "Compile for runs with --timeout (deadline checks compiled in)." };
+    private readonly Option<bool> _timeout = new("--timeout") { Description = "Compile for runs with --timeout (the same entry as without it: wasmbox run compiles no deadline checks)." };
 
     public CompileCommand()
     {
-        Command = new Command("compile", "Compile a module into the cache, for the limits it will run with (by default: no --fuel, no --timeout), in a bounded compile worker (jailed where the jail is the default).");
+        Command = new Command("compile", "Compile a module into the cache, for the limits it will run with (by default: no --fuel), in a bounded compile worker (jailed where the jail is the default).");
         foreach (var option in _cache.All.Append(_fuel).Append(_timeout)) Command.Options.Add(option);
         Command.Arguments.Add(_module);
         Command.SetAction(Execute);

@@ -83,12 +83,18 @@ internal sealed class RunCommand : IGuestCommand
         stderr.Flush();
         using var signals = new SignalStop();
         var inProcess = policy.Isolation == IsolationTier.None;
+        // In-process, this process is the sandbox: a signal, or a time limit passing while the guest runs (no epoch checks
+        // are compiled in, see TimeLimitStop), ends it here after the report, once, whichever comes first.
+        var ended = 0;
+        void EndHere(RunResult ending)
+        {
+            if (Interlocked.Exchange(ref ended, 1) == 0) Environment.Exit(Finish(parsed, stderr, ending));
+        }
         if (inProcess)
         {
-            // A guest running in this process cannot be stopped from the signal's thread; this process is the sandbox,
-            // so it ends here, after the report. No run worker or cgroup exists; a compile worker still at work sees its
-            // output pipe close and ends, bounded anyway by --max-compile-time's CPU rlimit.
-            signals.InProcess = signal => Environment.Exit(Finish(parsed, stderr, new RunResult(RunOutcome.StoppedBySignal(signal), ResourceUsage.Zero, null)));
+            // A guest running in this process cannot be stopped from the signal's thread. No run worker or cgroup exists; a
+            // compile worker still at work sees its output pipe close and ends, bounded anyway by --max-compile-time's CPU rlimit.
+            signals.InProcess = signal => EndHere(new RunResult(RunOutcome.StoppedBySignal(signal), ResourceUsage.Zero, null));
         }
         // Why no stop token in-process: the signal takes the exit above and never cancels it, and a token that can be
         // cancelled makes every guest write to a pipe or terminal poll first (StreamFd), for nothing.
@@ -98,8 +104,11 @@ internal sealed class RunCommand : IGuestCommand
             Trace = trace,
             Wasi = wasi,
             Notice = Notice,
+            EndProcess = inProcess ? EndHere : null,
         }, inProcess ? CancellationToken.None : signals.Token);
         signals.InProcess = null;
+        // Lost only to a signal or a time limit that is ending the process with its own report.
+        if (Interlocked.Exchange(ref ended, 1) != 0) Thread.Sleep(Timeout.Infinite);
         if (signals.Signal is { } signal)
             result = result with { Outcome = RunOutcome.StoppedBySignal(signal) };
         return Finish(parsed, stderr, result);

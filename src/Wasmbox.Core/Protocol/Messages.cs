@@ -25,6 +25,9 @@ public sealed record WorkerHello(int Protocol, int Pid, string WorkerVersion);
 /// <param name="StderrFd">The same for fd 2; may equal <paramref name="StdoutFd"/> (one pipe keeps the two in order).</param>
 /// <param name="SpentMs">Milliseconds between the worker's spawn and this assignment, as the parent measured them. The
 /// run's time limits count from the spawn, so the worker starts its own deadline this much closer.</param>
+/// <param name="EpochChecks">True: the module is compiled with epoch checks, which stop the guest at a time limit. False
+/// (what the parent sends): none are, and the worker's own watch ends the process at the limit. The worker makes its
+/// engine to match, so it can load the parent's artifact.</param>
 public sealed record WorkerAssignment(
     int Protocol,
     string ModulePath,
@@ -37,7 +40,8 @@ public sealed record WorkerAssignment(
     IReadOnlyList<int> ListenerFds,
     int StdoutFd,
     int StderrFd,
-    long SpentMs);
+    long SpentMs,
+    bool EpochChecks);
 
 /// <summary>A <see cref="Policy.SandboxPolicy"/> on the wire (<see cref="WireConversions"/> converts both ways).</summary>
 /// <param name="Dirs">Directory grants, in preopen order.</param>

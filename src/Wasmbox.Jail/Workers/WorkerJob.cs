@@ -23,6 +23,10 @@ public sealed record WorkerJob(
 {
     /// <summary>Listening sockets bound by the caller for <c>Policy.Listen</c>, in order; passed to the worker as descriptors. The launcher disposes them.</summary>
     public IReadOnlyList<Socket> Listeners { get; init; } = [];
+
+    /// <summary>Whether <see cref="ModuleFile"/> was compiled with epoch checks (<c>EngineSettings.Epoch</c>); the worker
+    /// makes the same engine. False in the worker tiers, whose worker ends its own process at a time limit.</summary>
+    public bool EpochChecks { get; init; }
 }
 
 /// <summary>The guest's stdio as the parent sees it. The launcher never closes these.</summary>

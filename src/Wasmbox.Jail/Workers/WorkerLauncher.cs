@@ -88,7 +88,7 @@ public static class WorkerLauncher
         outputs.Started();
         var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
-            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0);
+            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0, job.EpochChecks);
         // Why now: the first serialization of an assignment costs milliseconds (the serializer's metadata), and the parent
         // would otherwise pay them between the worker's hello and its assignment, on the sandbox's critical path. Here it
         // overlaps the jail's start, which the parent only waits for.
@@ -279,7 +279,9 @@ public static class WorkerLauncher
             var wall = killedAt > 0 ? TimeSpan.FromTicks(killedAt) : _clock.Elapsed;
             if (Killed == KillReason.Stopped)
                 return new RunResult(RunOutcome.Killed("stopped at the caller's request"), new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, []), NullIfEmpty(job.ModuleSha256));
-            if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed)
+            // A deadline kill after the result only cut the worker's exit short (in the jail, bubblewrap's too): the worker
+            // had stopped the guest at its limit itself, and its result says so.
+            if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed or KillReason.Deadline)
                 return FromWorker(result, moduleInWorker);
             return Explain(wall, helloSeen, fatal, moduleInWorker);
         }
@@ -334,6 +336,8 @@ public static class WorkerLauncher
         private RunResult FromWorker(WorkerResult wire, string moduleInWorker)
         {
             var result = wire.ToRunResult();
+            // The jail's cgroup counts all the sandbox ran (the worker, bubblewrap, the launch script), read after the exit.
+            if (plan?.Cgroup?.CpuUsage() is { } cgroupCpu) result = result with { Usage = result.Usage with { Cpu = cgroupCpu } };
             var outcome = result.Outcome with { Message = result.Outcome.Message.Replace(moduleInWorker, job.ModulePath, StringComparison.Ordinal) };
             if (Killed == KillReason.StdoutClosed)
                 outcome = RunOutcome.Killed("stopped because the reader of its stdout went away");

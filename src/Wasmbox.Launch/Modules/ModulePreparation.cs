@@ -31,8 +31,10 @@ public static class ModulePreparation
     public static CompileSite SiteFor(IsolationTier tier) => tier == IsolationTier.Jail ? CompileSite.Jail : CompileSite.Host;
 
     /// <param name="compileWithoutCache">Without a cache, compile anyway (the in-process tier) instead of leaving it to the worker.</param>
+    /// <param name="timeLimitStop">How the run stops a guest at its time limit, which decides the epoch checks; by default
+    /// the tier's (<see cref="TimeLimitStops.In"/>).</param>
     public static Prepared Prepare(string modulePath, SandboxPolicy policy, IsolationTier tier, ModuleCache? cache, bool compileWithoutCache,
-        CancellationToken stop = default)
+        CancellationToken stop = default, TimeLimitStop? timeLimitStop = null)
     {
         // Neither the module nor a cached artifact is read in full when both are unchanged since an earlier run: the
         // cache's memos remember the module's hash and the entry's verification under each file's stamp (ModuleCache).
@@ -51,7 +53,7 @@ public static class ModulePreparation
         var moduleFile = Path.GetFullPath(modulePath);
         if (cache is null && !compileWithoutCache) return new Prepared(moduleFile, false, sha, null, null);
 
-        var settings = EngineSettings.For(policy);
+        var settings = EngineSettings.For(policy, timeLimitStop ?? TimeLimitStops.In(tier));
         var site = SiteFor(tier);
         var key = ModuleCache.Key(sha, settings.Fingerprint, site);
         if (cache?.TryGet(key) is { } cached) return new Prepared(cached, true, sha, null, null) { FromCache = true };

@@ -2,6 +2,7 @@ using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 using Wasmbox.Launch.Modules;
 using Wasmbox.Runtime;
+using Wasmbox.Runtime.Engines;
 using Wasmbox.Runtime.Wasi;
 using Wasmbox.Wasi.Tracing;
 
@@ -15,7 +16,9 @@ internal static class InProcessTier
 {
     public static RunResult Run(LaunchRequest request, CancellationToken stop)
     {
-        var prepared = ModulePreparation.Prepare(request.ModulePath, request.Policy, IsolationTier.None, request.Cache, compileWithoutCache: true, stop);
+        var timeLimitStop = request.EndProcess is null ? TimeLimitStop.Unwind : TimeLimitStop.EndProcess;
+        var prepared = ModulePreparation.Prepare(request.ModulePath, request.Policy, IsolationTier.None, request.Cache, compileWithoutCache: true, stop,
+            timeLimitStop);
         if (prepared.Failure is { } failure) return failure;
         StreamWriter? traceWriter = null;
         (Stream Stream, bool Owned) traceTarget = default;
@@ -35,6 +38,8 @@ internal static class InProcessTier
                 Stdio = new GuestStdio(request.Stdout, request.Stderr),
                 Trace = traceWriter is null ? null : new TextTraceSink(traceWriter),
                 Stop = stop,
+                TimeLimitStop = timeLimitStop,
+                EndProcess = request.EndProcess,
             });
         }
         finally

@@ -67,6 +67,7 @@ internal static class WorkerTier
             var job = new WorkerJob(modulePath, prepared.File, prepared.Precompiled, sha, request.Argv0 ?? modulePath, request.Args, policy, request.Trace)
             {
                 Listeners = listeners,
+                EpochChecks = Runtime.Engines.EngineSettings.For(policy, Runtime.Engines.TimeLimitStops.In(tier)).Epoch,
             };
             return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout.Output, stderr.Output), tierWasChosen ? null : notice, stop);
         }
