@@ -22,7 +22,7 @@ namespace Wasmbox.Runtime;
 /// </remarks>
 public static class Sandbox
 {
-    private static readonly ConcurrentDictionary<(EngineSettings, IWasiBinding), Linker> Linkers = new();
+    private static readonly ConcurrentDictionary<(EngineSettings, IWasiBinding), Lazy<Linker>> Linkers = new();
 
     /// <summary>What one table element costs the host (a pointer), for turning <c>--max-memory</c> into a table cap.</summary>
     private const long TableElementBytes = 8;
@@ -53,6 +53,22 @@ public static class Sandbox
         catch { module.Dispose(); throw; }
         return module;
     }
+
+    /// <summary>
+    /// Creates the engine of <paramref name="settings"/> (which loads the Wasmtime library) and its linker with the WASI
+    /// imports, so that a later run with those settings finds them made. A worker calls it on a thread of its own as soon
+    /// as it starts, while its parent is still answering the hello: about 5 ms of a jailed start that no longer wait.
+    /// </summary>
+    public static void WarmUp(EngineSettings settings, IWasiBinding? wasi = null) =>
+        LinkerFor(EngineRegistry.Get(settings), wasi ?? WasmboxWasi.Instance);
+
+    private static Linker LinkerFor(EngineEntry engine, IWasiBinding wasi) =>
+        Linkers.GetOrAdd((engine.Settings, wasi), key => new Lazy<Linker>(() =>
+        {
+            var l = new Linker(engine.Engine);
+            key.Item2.Define(l);
+            return l;
+        })).Value;
 
     public static RunResult Run(RunRequest request)
     {
@@ -92,12 +108,7 @@ public static class Sandbox
     private static RunResult RunLoaded(RunRequest request, LoadedModule module)
     {
         var engine = EngineFor(request.Policy, request.TimeLimitStop);
-        var linker = Linkers.GetOrAdd((engine.Settings, request.Wasi), key =>
-        {
-            var l = new Linker(engine.Engine);
-            key.Item2.Define(l);
-            return l;
-        });
+        var linker = LinkerFor(engine, request.Wasi);
         var limits = request.Policy.Limits;
 
         using var store = new Store(engine.Engine);

@@ -27,8 +27,10 @@ internal static class WorkerLoop
     /// <summary>Exit status when the parent sent something we cannot act on (the same number as wasmbox's own setup failures).</summary>
     private const int ProtocolErrorStatus = 125;
 
-    public static int Run()
+    /// <param name="expected">The engine the parent said the assignment will need, made on a thread of its own meanwhile.</param>
+    public static int Run(Runtime.Engines.EngineSettings? expected)
     {
+        if (expected is { } settings) WarmUp(settings);
         using var stdin = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
         using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
         var writer = new FrameWriter(stdout);
@@ -53,6 +55,28 @@ internal static class WorkerLoop
             return ControlPump.StoppedStatus;
         }
     }
+
+    /// <summary>
+    /// Makes the engine and linker, and readies the assignment's reader, on a background thread: the worker would
+    /// otherwise do all three only after the assignment arrived. A failure here is left for the run to meet and report.
+    /// </summary>
+    private static void WarmUp(Runtime.Engines.EngineSettings settings) =>
+        new Thread(() =>
+        {
+            try
+            {
+                Sandbox.WarmUp(settings);
+                _ = ProtocolJson.Deserialize<WorkerAssignment>(ProtocolJson.Serialize(WarmUpSample));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The run makes the same engine again and reports what is wrong with it.
+            }
+        }) { IsBackground = true, Name = "wasmbox-worker-warmup" }.Start();
+
+    private static readonly WorkerAssignment WarmUpSample = new(Frames.ProtocolVersion, "/m", false, "", "m", [],
+        new WirePolicy([], [], new WireLimits(null, null, null, null, null, null, null), WirePolicy.StdinNone, null),
+        false, [], 3, 3, 0, false);
 
     private static string WorkerVersion =>
         typeof(WorkerLoop).Assembly.GetName().Version?.ToString() ?? "0";

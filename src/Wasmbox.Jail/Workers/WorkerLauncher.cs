@@ -73,7 +73,10 @@ public static class WorkerLauncher
         if (tier == IsolationTier.Process && job.Policy.Limits.Cpus is not null)
             throw new JailSetupException("--cpus is enforced by the jail's cgroup cpu controller; use --isolation jail, or --cpu-time in this tier");
 
-        var worker = WorkerBinary.Find();
+        var found = WorkerBinary.Find();
+        // The engine the assignment will need, so the worker makes it while the parent answers its hello.
+        string[] engine = ["--engine", job.Policy.Limits.Fuel is not null ? "fuel" : "nofuel", job.EpochChecks ? "epoch" : "noepoch"];
+        var worker = found with { HostCommand = [.. found.HostCommand, .. engine], JailCommand = [.. found.JailCommand, .. engine] };
         var name = $"{Environment.ProcessId}-{Interlocked.Increment(ref _sequence)}";
         using var plan = tier == IsolationTier.Jail ? Contain.Prepare(job, worker, Bubblewrap, name) : null;
         var argv = plan?.Argv ?? worker.HostCommand;
