@@ -55,6 +55,29 @@ public class DaemonCliAndSafetyTests
         Assert.Empty(JsonSerializer.Deserialize(daemon.Cli("ps", "-a", "--json").Stdout, ApiJson.Default.ListSandboxView)!);
     }
 
+    [Theory]
+    [InlineData("--version")]
+    [InlineData("--help")]
+    public async Task Daemon_VersionOrHelp_PrintsAndExitsWithoutServing(string flag)
+    {
+        RequireLinux();
+        using var tmp = new TempDir();
+        var socket = Path.Combine(tmp.Path, "d.sock");
+        // --version takes no other option (System.CommandLine refuses the mix); a daemon started by mistake would then
+        // hold the default socket and never exit, which the wait below catches.
+        using var daemon = DaemonProcess.StartRaw(flag == "--version" ? [flag] : [flag, "--socket", socket, "--data-dir", Path.Combine(tmp.Path, "data")]);
+        var stdout = daemon.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+
+        var exited = daemon.WaitForExit(TimeSpan.FromSeconds(20));
+        if (!exited) daemon.Kill(entireProcessTree: true);
+
+        Assert.True(exited, $"wasmbox-daemon {flag} kept running (it served instead of printing)");
+        Assert.Equal(0, daemon.ExitCode);
+        Assert.NotEmpty((await stdout).Trim());
+        Assert.False(File.Exists(socket), "a socket was created");
+        Assert.False(Directory.Exists(Path.Combine(tmp.Path, "data")), "a data dir was created");
+    }
+
     [Fact]
     public void CliVerbs_UnknownIdAndBadPolicy_OneLineAndStatus125()
     {

@@ -39,7 +39,8 @@ public static class DaemonMain
             Console.Error.WriteLine($"wasmbox: {parsed.Errors[0].Message.TrimEnd('.')}; see 'wasmbox daemon --help'");
             return 125;
         }
-        if (parsed.Action is not null && parsed.CommandResult.Command == root && args.Any(a => a is "--help" or "-h" or "-?"))
+        // --help and --version print and exit (System.CommandLine's own actions); they must never start a daemon.
+        if (parsed.Action is not null && parsed.CommandResult.Command == root && args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
             return await parsed.InvokeAsync();
 
         DaemonSettings settings;
