@@ -219,7 +219,9 @@ public class HostileGuestCliTests
         var json = ReadReport(report);
         Assert.Equal("timeout", json.GetProperty("outcome").GetString());
         Assert.Equal(["timeout"], json.GetProperty("limits_hit").EnumerateArray().Select(e => e.GetString()));
-        Assert.InRange(json.GetProperty("wall_ms").GetDouble(), 300, 400);
+        // This is the JIT build, in a test run that loads both cores: its first-use compiling can make the stop late by
+        // hundreds of ms. The NativeAOT build users run is held to the limit + 100 ms (AotSmokeTests).
+        Assert.InRange(json.GetProperty("wall_ms").GetDouble(), 300, 1300);
         Assert.Contains("wall-clock limit", r.Stderr);
         var sha = json.GetProperty("module_sha256").GetString()!;
         var site = Launch.Modules.ModulePreparation.SiteFor(tier == "jail" ? Core.Policy.IsolationTier.Jail : Core.Policy.IsolationTier.Process);

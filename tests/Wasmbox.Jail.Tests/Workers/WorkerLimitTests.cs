@@ -79,7 +79,10 @@ public class WorkerLimitTests
         Assert.Equal(RunOutcome.Exited(0), known.Outcome);
         Assert.Equal(RunOutcome.Exited(0), jailed.Outcome);
         Assert.Equal(known.Stdout, jailed.Stdout);
-        Assert.True(jailed.Usage.Cpu >= known.Usage.Cpu * 0.9, $"jail reported {jailed.Usage.Cpu} of CPU for what took {known.Usage.Cpu} in a worker");
+        // Half, not all: the two runs are separate processes of a JIT worker on a shared machine, and their CPU differs by
+        // tens of percent (measured 578 against 653 ms). Without the worker's share the jail would report bubblewrap's and
+        // the launch script's only, about 10 ms against 600.
+        Assert.True(jailed.Usage.Cpu >= known.Usage.Cpu * 0.5, $"jail reported {jailed.Usage.Cpu} of CPU for what took {known.Usage.Cpu} in a worker");
     }
 
     [Fact]
