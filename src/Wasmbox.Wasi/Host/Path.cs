@@ -193,7 +193,9 @@ public sealed partial class WasiHost
 
         var rightsBase = requested & dir.RightsInheriting;
         var rightsInheriting = (Rights)fsRightsInheriting & dir.RightsInheriting;
-        var write = (rightsBase & FileRights.WriteIntent) != 0;
+        // Why fd_write alone decides write access, as in Wasmtime: a program that reopens a directory with the rights
+        // fd_fdstat_get gave it (fd_datasync among them) asks for no writing, and must get the directory, not EISDIR.
+        var write = rightsBase.HasFlag(Rights.FdWrite);
         var read = (rightsBase & FileRights.ReadIntent) != 0 || !write;
         var hostFlags = open.HasFlag(Oflags.Directory)
             ? Sys.O_RDONLY | Sys.O_DIRECTORY

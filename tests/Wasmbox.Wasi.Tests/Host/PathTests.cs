@@ -165,6 +165,25 @@ public sealed class PathTests
         Assert.True(File.Exists(g.Tree.InGrant("new.txt")));
     }
 
+    [Theory]
+    [InlineData(".")]
+    [InlineData("d")]
+    public void PathOpen_DirectoryWithItsOwnRights_GivesADirectoryFd(string path)
+    {
+        // What a program does that reopens a directory with the rights fd_fdstat_get reported for it (oflags 0): Wasmtime
+        // gives a directory descriptor; write access is asked for by fd_write alone, which a directory's rights lack.
+        using var g = Make();
+        var len = g.Put(GuestFs.PathA, path);
+
+        var errno = g.Host.PathOpen(g.Fixture.View, GuestFs.Grant, 0, GuestFs.PathA, len, 0,
+            (ulong)FileRights.DirectoryBase, (ulong)FileRights.DirectoryInheriting, 0, GuestFs.OutFd);
+
+        Assert.Equal(Errno.Success, errno);
+        var fd = (int)g.Fixture.U32(GuestFs.OutFd);
+        Assert.Equal(Errno.Success, g.Host.FdFdstatGet(g.Fixture.View, fd, 0x3000));
+        Assert.Equal((byte)Filetype.Directory, g.Fixture.Bytes(0x3000, 1)[0]);
+    }
+
     [Fact]
     public void PathOpen_Trunc_EmptiesTheFile()
     {
