@@ -4,12 +4,19 @@ namespace Wasmbox.Wasi.State;
 
 /// <summary>
 /// The guest's file descriptor numbers. 0–2 are stdio, preopens follow from 3 in grant order, and a new descriptor
-/// takes the lowest free number (as POSIX does; it is not a security measure: docs/RATIONALE.md).
+/// takes the number Wasmtime's preview1 would give it: the highest number freed so far, else one past the highest ever
+/// used (docs/wasi-deviations.md, "descriptor numbers").
 /// </summary>
+/// <remarks>
+/// Why not POSIX's lowest free number: real WASI programs are tested on Wasmtime, and some close fd 1 and then open a
+/// file, expecting their later writes to "stdout" not to land in it; lowest-first gives that file fd 1.
+/// </remarks>
 /// <remarks>Used by one guest thread at a time (a store is never used concurrently), so it takes no lock.</remarks>
 public sealed class FdTable : IDisposable
 {
     private readonly List<WasiFd?> _slots = [];
+    /// <summary>Numbers closed (or renumbered away from) and not handed out again; the highest goes first.</summary>
+    private readonly SortedSet<int> _freed = [];
     private int _open;
 
     /// <param name="maxOpen">The <c>--max-open-files</c> quota, counting stdio and preopens; null for no quota.</param>
@@ -36,13 +43,18 @@ public sealed class FdTable : IDisposable
     /// <summary>Number of open descriptors.</summary>
     public int Count => _open;
 
-    /// <summary>Adds <paramref name="fd"/> at the lowest free number; <see cref="Errno.Mfile"/> past the quota.</summary>
+    /// <summary>Adds <paramref name="fd"/> at the highest freed number, else a fresh one; <see cref="Errno.Mfile"/> past the quota.</summary>
     public Errno Add(WasiFd fd, out int number)
     {
         number = -1;
         if (MaxOpen is { } max && _open >= max) return Errno.Mfile;
-        var free = _slots.IndexOf(null);
-        if (free < 0)
+        int free;
+        if (_freed.Count > 0)
+        {
+            free = _freed.Max;
+            _freed.Remove(free);
+        }
+        else
         {
             free = _slots.Count;
             _slots.Add(null);
@@ -74,6 +86,7 @@ public sealed class FdTable : IDisposable
         var fd = Get(number);
         if (fd is null) return Errno.Badf;
         _slots[number] = null;
+        _freed.Add(number);
         _open--;
         fd.Dispose();
         return Errno.Success;
@@ -91,6 +104,7 @@ public sealed class FdTable : IDisposable
         _slots[to]!.Dispose();
         _slots[to] = source;
         _slots[from] = null;
+        _freed.Add(from);
         _open--;
         return Errno.Success;
     }
@@ -99,6 +113,7 @@ public sealed class FdTable : IDisposable
     {
         foreach (var fd in _slots) fd?.Dispose();
         _slots.Clear();
+        _freed.Clear();
         _open = 0;
     }
 }
