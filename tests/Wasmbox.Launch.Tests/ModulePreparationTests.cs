@@ -39,4 +39,26 @@ public class ModulePreparationTests
         Assert.NotEqual(compiled.Sha256, rewritten.Sha256);
         Assert.False(rewritten.FromCache);
     }
+
+    [Fact]
+    public void Prepare_UnknownImport_RefusedBeforeCompilingAndNothingCached()
+    {
+        // Issue 10: a module no sandbox can link was compiled (seconds for a large one, its artifact written to the cache)
+        // before WasiCommandCheck refused it; its import section alone says so.
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the compile worker is started the Linux way; this is not Linux");
+        using var tmp = new TempDir();
+        var module = tmp.File("needs-env.wasm");
+        File.WriteAllBytes(module, Wasmtime.Module.ConvertText(
+            """(module (import "env" "host_secret" (func)) (memory (export "memory") 1) (func (export "_start")))"""));
+        var cacheDir = tmp.File("cache");
+        var cache = new ModuleCache(cacheDir);
+
+        var prepared = ModulePreparation.Prepare(module, SandboxPolicy.DenyAll, IsolationTier.Process, cache, compileWithoutCache: true,
+            TestContext.Current.CancellationToken);
+
+        Assert.NotNull(prepared.Failure);
+        Assert.Equal(Core.Outcomes.SetupStage.Link, prepared.Failure.Outcome.Stage);
+        Assert.Contains("imports env.host_secret", prepared.Failure.Outcome.Message);
+        Assert.Empty(Directory.Exists(cacheDir) ? Directory.GetFiles(cacheDir, "*.cwasm") : []);
+    }
 }

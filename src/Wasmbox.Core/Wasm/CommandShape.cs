@@ -6,6 +6,17 @@ namespace Wasmbox.Core.Wasm;
 /// </summary>
 public static class CommandShape
 {
+    /// <summary>
+    /// A binary module's imports, from its import section alone (nothing is compiled): module name, field name, and
+    /// whether it is a function. Null for a text module, or bytes that do not parse (the compiler names the problem).
+    /// </summary>
+    public static IReadOnlyList<(string Module, string Name, bool IsFunction)>? Imports(ReadOnlySpan<byte> module)
+    {
+        if (module.Length < 4 || !module[..4].SequenceEqual("\0asm"u8)) return null;
+        try { return WasmModuleLayout.Read(module).Imports; }
+        catch (Exception e) when (e is WasmFormatException or ArgumentException or OverflowException) { return null; }
+    }
+
     /// <summary>Why the bytes cannot be a WASI command, in one clause; null when they may be one (the compile decides the rest).</summary>
     public static string? Problem(ReadOnlySpan<byte> module)
     {

@@ -53,6 +53,9 @@ internal sealed class WasmModuleLayout
     /// <summary>Names of all exports.</summary>
     public HashSet<string> ExportNames { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Every import, in order: module name, field name, and whether it is a function.</summary>
+    public List<(string Module, string Name, bool IsFunction)> Imports { get; } = [];
+
     /// <summary>Finds the section with <paramref name="id"/>, if present.</summary>
     public WasmSection? Find(byte id)
     {
@@ -177,10 +180,11 @@ internal sealed class WasmModuleLayout
         var count = content.ReadLength();
         for (var i = 0; i < count; i++)
         {
-            content.ReadName();
-            content.ReadName();
+            var module = content.ReadName();
+            var name = content.ReadName();
             var kindOffset = content.ModuleOffset;
             var kind = content.ReadByte();
+            Imports.Add((module, name, kind == 0x00));
             switch (kind)
             {
                 case 0x00: // function: typeidx

@@ -58,6 +58,12 @@ public static class ModulePreparation
         var key = ModuleCache.Key(sha, settings.Fingerprint, site);
         if (cache?.TryGet(key) is { } cached) return new Prepared(cached, true, sha, null, null) { FromCache = true };
 
+        // Before compiling (seconds for a large module, and its artifact in the cache): a module whose imports no sandbox
+        // provides is refused from its import section alone.
+        try { WasiCommandCheck.CheckImportSection(File.ReadAllBytes(moduleFile), modulePath); }
+        catch (SetupException e) { return Fail(e.Stage, e.Message, sha); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the compile step reads it again and says what is wrong
+
         var compiled = CompileWorker.Compile(moduleFile, modulePath, new CompileWorker.EngineFlags(settings.Fuel, settings.Epoch), site,
             CompileLimits.From(policy.Limits), stop);
         if (compiled.Artifact is not { } artifact)

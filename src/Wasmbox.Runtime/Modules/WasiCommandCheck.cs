@@ -13,16 +13,7 @@ public static class WasiCommandCheck
 {
     public static void Check(Module module, string path)
     {
-        var unknown = module.Imports
-            .Where(i => i is not FunctionImport || !WasiImports.IsKnown(i.ModuleName, i.Name))
-            .Select(i => $"{i.ModuleName}.{i.Name}")
-            .ToList();
-        if (unknown.Count > 0)
-        {
-            var more = unknown.Count > 1 ? $" (and {unknown.Count - 1} more)" : "";
-            throw new SetupException(SetupStage.Link,
-                $"{path} imports {unknown[0]}{more}, which no Wasmbox sandbox provides; only the functions of {WasiImports.Module} can be imported");
-        }
+        CheckImports(module.Imports.Select(i => (i.ModuleName, i.Name, i is FunctionImport)), path);
 
         var start = module.Exports.OfType<FunctionExport>().FirstOrDefault(e => e.Name == "_start");
         if (start is null)
@@ -34,5 +25,33 @@ public static class WasiCommandCheck
         }
         if (start.Parameters.Count != 0 || start.Results.Count != 0)
             throw new SetupException(SetupStage.Link, $"{path} exports _start with parameters or results; a WASI command's _start takes and returns nothing");
+    }
+
+    /// <summary>
+    /// Refuses any import but the functions of <c>wasi_snapshot_preview1</c>. Also called on the import section alone,
+    /// before compiling (<see cref="CheckImportSection"/>): a module no sandbox can link is refused without the seconds
+    /// and the cache space its compilation would cost.
+    /// </summary>
+    public static void CheckImports(IEnumerable<(string Module, string Name, bool IsFunction)> imports, string path)
+    {
+        var unknown = imports
+            .Where(i => !i.IsFunction || !WasiImports.IsKnown(i.Module, i.Name))
+            .Select(i => $"{i.Module}.{i.Name}")
+            .ToList();
+        if (unknown.Count > 0)
+        {
+            var more = unknown.Count > 1 ? $" (and {unknown.Count - 1} more)" : "";
+            throw new SetupException(SetupStage.Link,
+                $"{path} imports {unknown[0]}{more}, which no Wasmbox sandbox provides; only the functions of {WasiImports.Module} can be imported");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CheckImports"/> from a binary module's import section, without compiling it. Text modules and bytes
+    /// that do not parse are left to the compiler, which names the problem.
+    /// </summary>
+    public static void CheckImportSection(ReadOnlySpan<byte> module, string path)
+    {
+        if (Core.Wasm.CommandShape.Imports(module) is { } imports) CheckImports(imports, path);
     }
 }
