@@ -138,6 +138,9 @@ public class DaemonApiTests
         await Expect(422, "not-a-wasi-command", HttpMethod.Post, "v1/modules", bytes: "hello, not wasm"u8.ToArray());
         // An empty module: valid WebAssembly, but no _start, so never a WASI command.
         await Expect(422, "not-a-wasi-command", HttpMethod.Post, "v1/modules", bytes: [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]);
+        // A command that imports what no sandbox provides: refused at upload, from its import section.
+        await Expect(422, "not-a-wasi-command", HttpMethod.Post, "v1/modules",
+            bytes: Wasmtime.Module.ConvertText("""(module (import "env" "host_secret" (func)) (memory (export "memory") 1) (func (export "_start")))"""));
         await Expect(404, "module-not-found", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{new string('a', 64)}}}"}""");
         await Expect(403, "ceiling-exceeded", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"isolation":"process","max-memory":"1GiB"}}""");
         await Expect(403, "ceiling-exceeded", HttpMethod.Post, "v1/sandboxes", $$$"""{"module_sha256":"{{{sha}}}","policy":{"isolation":"none","max-memory":"16MiB"}}""");

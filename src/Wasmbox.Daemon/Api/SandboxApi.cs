@@ -36,6 +36,9 @@ internal static class SandboxApi
             try { bytes = await ReadBody(context, limit); }
             catch (BodyTooLargeException) { return Problems.TooLarge(context, $"the module is larger than the {Core.Units.ByteSize.Format(limit)} this daemon accepts"); }
             if (CommandShape.Problem(bytes) is { } problem) return Problems.NotAModule(context, $"the uploaded module cannot run: {problem}");
+            // A module no sandbox can link is refused here, from its import section, rather than at every spawn.
+            try { Runtime.Modules.WasiCommandCheck.CheckImportSection(bytes, "the uploaded module"); }
+            catch (Runtime.SetupException e) { return Problems.NotAModule(context, e.Message); }
             try
             {
                 var sha = supervisor.Modules.Put(new MemoryStream(bytes));
