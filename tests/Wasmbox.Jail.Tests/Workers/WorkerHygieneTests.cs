@@ -16,7 +16,7 @@ public class WorkerHygieneTests
     [InlineData(IsolationTier.Process)]
     public void Worker_ParentFdWithoutCloexec_IsNotInheritedByTheWorker(IsolationTier tier)
     {
-        if (tier == IsolationTier.Jail) WorkerRuns.RequireJail(); else WorkerRuns.RequireLinux();
+        WorkerRuns.Require(tier);
         using var tmp = new TempDir();
         var secret = tmp.Write("parent-secret.txt", "the parent's own file");
         using var leaky = File.OpenHandle(secret);
@@ -42,7 +42,7 @@ public class WorkerHygieneTests
     [InlineData(IsolationTier.Process)]
     public void Worker_Hello_RunsAndItsOutputArrives(IsolationTier tier)
     {
-        if (tier == IsolationTier.Jail) WorkerRuns.RequireJail(); else WorkerRuns.RequireLinux();
+        WorkerRuns.Require(tier);
         var run = WorkerRuns.Run(tier, WorkerRuns.Job(Guests.C("args_env"), SandboxPolicy.DenyAll with { Env = [new("GREETING", "hi")] }, "one", "two"));
 
         Assert.Equal(RunOutcome.Exited(0), run.Outcome);
@@ -118,7 +118,7 @@ public class WorkerHygieneTests
     public void Worker_PeakRss_IsTheWorkersOwnNotItsParentsAtTheFork(IsolationTier tier)
     {
         // The test host is a large process; a worker that reported ru_maxrss would report it (it survives execve).
-        if (tier == IsolationTier.Jail) WorkerRuns.RequireJail(); else WorkerRuns.RequireLinux();
+        WorkerRuns.Require(tier);
         var parentRss = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
         var run = WorkerRuns.Run(tier, WorkerRuns.Job(Guests.C("hello")));
 

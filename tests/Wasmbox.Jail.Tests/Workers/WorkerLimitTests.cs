@@ -20,7 +20,7 @@ public class WorkerLimitTests
     [InlineData(IsolationTier.Process)]
     public void Worker_BusyGuestPastItsTimeout_StopsOnTimeAndLeavesNoProcess(IsolationTier tier)
     {
-        if (tier == IsolationTier.Jail) WorkerRuns.RequireJail(); else WorkerRuns.RequireLinux();
+        WorkerRuns.Require(tier);
         var limit = TimeSpan.FromMilliseconds(300);
 
         var run = WorkerRuns.Run(tier, WorkerRuns.Job(Guests.C("spin"), Limits(SandboxLimits.None with { Timeout = limit })));
@@ -39,7 +39,7 @@ public class WorkerLimitTests
     {
         // A guest blocked reading stdin waits in the kernel. The worker's watch ends the process wherever the guest is
         // (a loaded machine may leave that to the parent's kill at timeout + grace; the outcome is the same).
-        if (tier == IsolationTier.Jail) WorkerRuns.RequireJail(); else WorkerRuns.RequireLinux();
+        WorkerRuns.Require(tier);
         var limit = TimeSpan.FromMilliseconds(300);
         using var silent = new AnonymousPipeServerStream(PipeDirection.Out);
         using var stdin = new AnonymousPipeClientStream(PipeDirection.In, silent.ClientSafePipeHandle);

@@ -24,7 +24,7 @@ public class WorkerOutputTests
     [InlineData(IsolationTier.Process)]
     public void Drained_StdoutAndStderrIntoOneStream_KeepTheGuestsOrder(IsolationTier tier)
     {
-        Require(tier);
+        WorkerRuns.Require(tier);
         var both = new MemoryStream();
 
         var result = WorkerLauncher.Run(WorkerRuns.Job(Guests.C("interleave"), SandboxPolicy.DenyAll, "2000"), tier, new WorkerIo(null, both, both), stop: TestContext.Current.CancellationToken);
@@ -38,7 +38,7 @@ public class WorkerOutputTests
     [InlineData(IsolationTier.Process)]
     public void Drained_SeparateStreams_AreEachByteExact(IsolationTier tier)
     {
-        Require(tier);
+        WorkerRuns.Require(tier);
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
 
@@ -55,7 +55,7 @@ public class WorkerOutputTests
     public void HandedOver_OneFileForBoth_GetsEveryByteInTheGuestsOrder(IsolationTier tier)
     {
         // `wasmbox run … > log 2>&1`: one open file on fd 1 and 2, which the worker writes itself.
-        Require(tier);
+        WorkerRuns.Require(tier);
         using var tmp = new TempDir();
         var log = Path.Combine(tmp.Path, "log");
         using (var file = File.OpenHandle(log, FileMode.Create, FileAccess.Write))
@@ -93,7 +93,7 @@ public class WorkerOutputTests
     public void HandedOverPipe_ReaderGoesAway_GuestIsStopped(IsolationTier tier)
     {
         // `wasmbox run flood.wasm | head -c 4096`: the worker holds the pipe itself; EPIPE there must stop the guest.
-        Require(tier);
+        WorkerRuns.Require(tier);
         using var pipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
         using var writeEnd = new SafeFileHandle(pipe.ClientSafePipeHandle.DangerousGetHandle(), ownsHandle: false);
         var reader = new Thread(() =>
@@ -147,10 +147,5 @@ public class WorkerOutputTests
 
         Assert.Equal(1, plumbing.DrainCount); // one pipe for both: the same socket, so the guest's order is kept
         Assert.Equal(plumbing.StdoutFd, plumbing.StderrFd);
-    }
-
-    private static void Require(IsolationTier tier)
-    {
-        if (tier == IsolationTier.Jail) WorkerRuns.RequireJail(); else WorkerRuns.RequireLinux();
     }
 }

@@ -26,6 +26,12 @@ internal static class WorkerRuns
         if (!OperatingSystem.IsLinux()) Assert.Skip("worker processes are started the Linux way (fd inheritance, /proc); this is not Linux");
     }
 
+    /// <summary>Skips, visibly, when <paramref name="tier"/> cannot run here: the jail's needs, or Linux for the process tier.</summary>
+    public static void Require(IsolationTier tier)
+    {
+        if (tier == IsolationTier.Jail) RequireJail(); else RequireLinux();
+    }
+
     public static WorkerJob Job(string module, SandboxPolicy? policy = null, params string[] args) =>
         new(module, Path.GetFullPath(module), Precompiled: false, "", module, args, policy ?? SandboxPolicy.DenyAll, Trace: false);
 
