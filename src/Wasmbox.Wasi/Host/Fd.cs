@@ -199,12 +199,14 @@ public sealed partial class WasiHost
     /// <c>fd_prestat_dir_name(fd, path, path_len)</c>: the guest path of a preopen, UTF-8, no NUL. See docs.md#fd_prestat_dir_name.
     /// </summary>
     /// <returns>
-    /// EBADF: not open or not a preopen (same as fd_prestat_get). ENAMETOOLONG: path_len is smaller than the name
-    /// (nothing is written; Wasmtime does the same).
+    /// EBADF: not open. ENOTDIR: open but not a preopen (Wasmtime's answer; fd_prestat_get says EBADF there).
+    /// ENAMETOOLONG: path_len is smaller than the name (nothing is written; Wasmtime does the same).
     /// </returns>
     public Errno FdPrestatDirName(GuestMemory memory, int fd, uint path, uint pathLen)
     {
-        if (Context.Fds.Get(fd) is not HostDirectoryFd { PreopenName: { } name }) return Errno.Badf;
+        var open = Context.Fds.Get(fd);
+        if (open is null) return Errno.Badf;
+        if (open is not HostDirectoryFd { PreopenName: { } name }) return Errno.Notdir;
         var bytes = Encoding.UTF8.GetBytes(name);
         var destination = memory.Slice(path, pathLen);
         if (bytes.Length > destination.Length) return Errno.Nametoolong;
@@ -248,12 +250,12 @@ public sealed partial class WasiHost
     /// Dirent layout: see <see cref="DirectoryReader.Fill"/>. See docs.md#fd_readdir.
     /// </summary>
     /// <returns>
-    /// EBADF: not open. ENOTDIR: not a directory. ENOTCAPABLE: no fd_readdir right. EINVAL: a cookie no listing gave.
+    /// EBADF: not open, or not a directory (Wasmtime's answer). ENOTCAPABLE: no fd_readdir right. EINVAL: a cookie no listing gave.
     /// Traps on a bad buf or bufused pointer.
     /// </returns>
     public Errno FdReaddir(GuestMemory memory, int fd, uint buf, uint bufLen, ulong cookie, uint bufusedPtr)
     {
-        var errno = Context.Fds.Get<HostDirectoryFd>(fd, out var dir, Errno.Notdir);
+        var errno = Context.Fds.Get<HostDirectoryFd>(fd, out var dir);
         if (errno != Errno.Success) return errno;
         errno = RefuseIfMissing(dir, Rights.FdReaddir, WasiNames.FdReaddir);
         if (errno != Errno.Success) return errno;
@@ -289,9 +291,9 @@ public sealed partial class WasiHost
     public Errno FdSeek(GuestMemory memory, int fd, long offset, uint whence, uint newoffsetPtr)
     {
         var file = Context.Fds.Get(fd);
-        if (file is null || CannotEver(file, Rights.FdSeek)) return Errno.Badf;
+        if (file is null) return Errno.Badf;
         var needed = whence == (uint)Whence.Cur && offset == 0 && !file.RightsBase.HasFlag(Rights.FdSeek) ? Rights.FdTell : Rights.FdSeek;
-        var errno = RefuseIfMissing(file, needed, WasiNames.FdSeek);
+        var errno = KindCannot(file, needed) ? Errno.Success : RefuseIfMissing(file, needed, WasiNames.FdSeek);
         if (errno != Errno.Success) return errno;
         if (whence > (uint)Whence.End) return Errno.Inval;
         CheckOut(memory, newoffsetPtr, 8, 8);
@@ -358,6 +360,7 @@ public sealed partial class WasiHost
         // between two of them (Fs/Blocking). A stream is left whole: asked again after a full piece, it could wait.
         var piece = file.Filetype == Filetype.RegularFile ? Blocking.ChunkBytes : int.MaxValue;
         var done = false;
+        var asked = false;
         for (uint i = 0; i < iovsLen && !done; i++)
         {
             var buffer = Iovec(memory, iovs, i);
@@ -366,6 +369,7 @@ public sealed partial class WasiHost
                 if (at > 0 || total > 0) file.Interrupt.ThrowIfCancellationRequested();
                 var part = buffer.Slice(at, Math.Min(piece, buffer.Length - at));
                 errno = transfer(file, part, offset + total, out var n);
+                asked = true;
                 if (errno != Errno.Success)
                 {
                     if (total == 0) return errno;
@@ -381,24 +385,34 @@ public sealed partial class WasiHost
                 }
             }
         }
+        // Every buffer empty: the descriptor is still asked once, with nothing, so a kind that cannot do the transfer
+        // says so (EBADF for a write to stdin), as Wasmtime answers; one that can moves zero bytes.
+        if (!asked)
+        {
+            errno = transfer(file, Span<byte>.Empty, offset, out _);
+            if (errno != Errno.Success) return errno;
+        }
         memory.WriteU32(countPtr, total);
         return Errno.Success;
     }
 
-    /// <summary>The open descriptor <paramref name="fd"/>, if it has every right in <paramref name="needed"/>.</summary>
+    /// <summary>
+    /// The open descriptor <paramref name="fd"/>, if it has every right in <paramref name="needed"/>; or, when its kind
+    /// can never do the call (<see cref="KindCannot"/>), the descriptor unchecked, so its kind gives the answer.
+    /// </summary>
     private Errno Descriptor(int fd, Rights needed, string call, out WasiFd file)
     {
         file = Context.Fds.Get(fd)!;
         if (file is null) return Errno.Badf;
-        return CannotEver(file, needed) ? Errno.Badf : RefuseIfMissing(file, needed, call);
+        return KindCannot(file, needed) ? Errno.Success : RefuseIfMissing(file, needed, call);
     }
 
     /// <summary>
-    /// A directory asked for a byte-stream operation (read, write, seek, truncate…): EBADF, as Wasmtime answers, rather
-    /// than ENOTCAPABLE. Why: it is a wrong kind of descriptor, not a policy refusal, and must not show up in the audit.
+    /// The call needs a right this kind of descriptor never has (a seek on stdout, a sync on a directory): it is not a
+    /// policy question, so no ENOTCAPABLE and nothing in the audit. The caller goes on to the descriptor's own method,
+    /// which answers as Wasmtime does for that kind (EBADF, ESPIPE, a zeroed stat for stdio's fstat).
     /// </summary>
-    private static bool CannotEver(WasiFd file, Rights needed) =>
-        file is HostDirectoryFd && (needed & ~FileRights.DirectoryBase) != 0;
+    private static bool KindCannot(WasiFd file, Rights needed) => (needed & ~file.KindRights) != 0;
 
     /// <summary>
     /// Like <see cref="Descriptor"/> for a call that changes the file: a descriptor from a read-only grant is refused
@@ -407,7 +421,8 @@ public sealed partial class WasiHost
     private Errno MutableDescriptor(int fd, Rights needed, string call, out WasiFd file)
     {
         file = Context.Fds.Get(fd)!;
-        if (file is null || CannotEver(file, needed)) return Errno.Badf;
+        if (file is null) return Errno.Badf;
+        if (KindCannot(file, needed)) return Errno.Success;
         var errno = RefuseIfReadOnly(file, call);
         return errno != Errno.Success ? errno : RefuseIfMissing(file, needed, call);
     }

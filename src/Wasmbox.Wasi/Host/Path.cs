@@ -156,16 +156,16 @@ public sealed partial class WasiHost
     /// descriptor is read-only too.
     /// </remarks>
     /// <returns>
-    /// EBADF, ENOTDIR (fd not a directory; oflags.directory on a non-directory), ENOTCAPABLE (no path_open right;
-    /// creat without path_create_file; trunc without path_filestat_set_size; the path leaves fd), EINVAL (unknown
+    /// EBADF (fd not open, or not a directory nor a file), ENOTDIR (fd is a file; oflags.directory on a non-directory),
+    /// ENOTCAPABLE (no path_open right; creat without path_create_file; the path leaves fd), EINVAL (unknown
     /// lookup, open or fd flags; directory with creat/excl/trunc), EPERM (read-only grant), EEXIST (creat|excl),
-    /// EISDIR (write access to a directory), ELOOP (a final symlink without symlink_follow), ENOENT,
+    /// EISDIR (fd_write, creat or trunc on a directory, with or without oflags.directory), ELOOP (a final symlink without symlink_follow), ENOENT,
     /// EMFILE (<c>--max-open-files</c>), EDQUOT (creat would create the file and <c>--max-disk-write</c> has no room
     /// for one more entry; nothing is created). Traps on a bad opened_fd pointer, before anything is opened or created.
     /// </returns>
     public Errno PathOpen(GuestMemory memory, int fd, uint dirflags, uint path, uint pathLen, uint oflags, ulong fsRightsBase, ulong fsRightsInheriting, uint fdflags, uint openedFdPtr)
     {
-        var errno = DirectoryFd(fd, Rights.PathOpen, WasiNames.PathOpen, out var dir);
+        var errno = DirectoryFd(fd, Rights.PathOpen, WasiNames.PathOpen, out var dir, fileIsNotdir: true);
         if (errno != Errno.Success) return errno;
         if (dirflags > (uint)Lookupflags.SymlinkFollow) return Errno.Inval;
         if ((oflags & ~(uint)(Oflags.Creat | Oflags.Directory | Oflags.Excl | Oflags.Trunc)) != 0) return Errno.Inval;
@@ -175,8 +175,6 @@ public sealed partial class WasiHost
         if (open.HasFlag(Oflags.Directory) && (open & (Oflags.Creat | Oflags.Excl | Oflags.Trunc)) != 0) return Errno.Inval;
         if (open.HasFlag(Oflags.Creat) && !dir.RightsBase.HasFlag(Rights.PathCreateFile))
             return Refuse(Errno.Notcapable, $"{WasiNames.PathOpen}: creat without the right {Rights.PathCreateFile}");
-        if (open.HasFlag(Oflags.Trunc) && !dir.RightsBase.HasFlag(Rights.PathFilestatSetSize))
-            return Refuse(Errno.Notcapable, $"{WasiNames.PathOpen}: trunc without the right {Rights.PathFilestatSetSize}");
         errno = ReadPath(memory, path, pathLen, out var guestPath);
         if (errno != Errno.Success) return errno;
         CheckOut(memory, openedFdPtr, 4, 4);
@@ -228,6 +226,9 @@ public sealed partial class WasiHost
         if (errno == Errno.Success && stat.Filetype == Filetype.RegularFile && !fileFlags.HasFlag(Fdflags.Nonblock)
             && Sys.Fcntl(handle, Sys.F_SETFL, hostFlags & Sys.O_APPEND) < 0)
             errno = ErrnoMapping.LastError();
+        // oflags.directory with fd_write: the directory is there, but cannot be written (EISDIR, as Wasmtime and open(2)
+        // with O_WRONLY answer). Opened read-only first so that a file still says ENOTDIR and a missing name ENOENT.
+        if (errno == Errno.Success && open.HasFlag(Oflags.Directory) && write) errno = Errno.Isdir;
         if (errno != Errno.Success)
         {
             handle.Dispose();
@@ -431,10 +432,14 @@ public sealed partial class WasiHost
     }
 
     /// <summary>The directory descriptor <paramref name="fd"/>, if it has every right in <paramref name="needed"/>.</summary>
-    /// <returns>EBADF: not open. ENOTDIR: not a directory. ENOTCAPABLE: a right is missing.</returns>
-    private Errno DirectoryFd(int fd, Rights needed, string call, out HostDirectoryFd dir)
+    /// <returns>
+    /// EBADF: not open, or not a directory. ENOTDIR instead for path_open on a file (<paramref name="fileIsNotdir"/>):
+    /// those are Wasmtime's answers, and wasi-libc passes them on as errno. ENOTCAPABLE: a right is missing.
+    /// </returns>
+    private Errno DirectoryFd(int fd, Rights needed, string call, out HostDirectoryFd dir, bool fileIsNotdir = false)
     {
-        var errno = Context.Fds.Get(fd, out dir, Errno.Notdir);
+        var errno = Context.Fds.Get(fd, out dir);
+        if (errno == Errno.Badf && fileIsNotdir && Context.Fds.Get(fd) is HostFileFd) return Errno.Notdir;
         return errno != Errno.Success ? errno : RefuseIfMissing(dir, needed, call);
     }
 

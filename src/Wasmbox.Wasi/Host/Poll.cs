@@ -24,8 +24,11 @@ public sealed partial class WasiHost
     /// <param name="neventsPtr">Where the number of events written goes (u32, aligned to 4).</param>
     /// <returns>
     /// <list type="bullet">
-    /// <item><see cref="Errno.Success"/>: events written; a subscription's own failure is its event's <c>error</c> (a
-    /// descriptor that is not open: EBADF; no <c>poll_fd_readwrite</c> right: ENOTCAPABLE; a CPU-time clock: EINVAL).</item>
+    /// <item><see cref="Errno.Success"/>: events written; a subscription's own failure is its event's <c>error</c> (no
+    /// <c>poll_fd_readwrite</c> right: ENOTCAPABLE; a CPU-time clock: EINVAL).</item>
+    /// <item><see cref="Errno.Badf"/>: a subscription names a descriptor that is not open, or one that cannot be waited
+    /// on that way (a directory; stdin for writing; stdout or stderr for reading). Nothing written: Wasmtime fails the
+    /// whole call so, and the official test suite expects it.</item>
     /// <item><see cref="Errno.Inval"/>: <paramref name="nsubscriptions"/> is 0 or above <see cref="MaxPollSubscriptions"/>;
     /// or a subscription has an unknown type, clock id or clock flag. Nothing written.</item>
     /// <item><see cref="Errno.Overflow"/>: a relative timeout added to its clock's current time passes 2^64 − 1. Nothing written.</item>
@@ -51,6 +54,8 @@ public sealed partial class WasiHost
             var errno = Subscription.Read(input.Slice(i * (int)Subscription.Size, (int)Subscription.Size), out subscriptions[i]);
             if (errno != Errno.Success) return errno;
         }
+        foreach (var s in subscriptions)
+            if (s.Type != Eventtype.Clock && !CanWaitOn(s)) return Errno.Badf;
 
         var events = new List<Event>();
         var result = new Poller(Context).Wait(subscriptions, events);
@@ -64,4 +69,8 @@ public sealed partial class WasiHost
         memory.WriteU32(neventsPtr, (uint)events.Count);
         return Errno.Success;
     }
+
+    /// <summary>Whether <paramref name="s"/> names an open descriptor that can be waited on for its event type.</summary>
+    private bool CanWaitOn(Subscription s) =>
+        s.Fd <= int.MaxValue && Context.Fds.Get((int)s.Fd) is { } fd && fd.Pollable(write: s.Type == Eventtype.FdWrite);
 }

@@ -15,9 +15,9 @@ namespace Wasmbox.Wasi.Host;
 /// <item>a clock on a CPU-time clock: an immediate event with <see cref="Errno.Inval"/>. Why: the guest's CPU time does
 /// not advance while it waits here, so the timeout could never fire; Linux's <c>clock_nanosleep</c> refuses the thread
 /// CPU clock with EINVAL for the same reason, and Wasmtime refuses both;</item>
-/// <item>fd_read/fd_write on a descriptor: an immediate event with <see cref="Errno.Badf"/> when nothing is open at that
-/// number, <see cref="Errno.Notcapable"/> without the <c>poll_fd_readwrite</c> right; otherwise ready when
-/// <see cref="FdReady"/> says so.</item>
+/// <item>fd_read/fd_write on a descriptor (one that is open and can wait that way: <see cref="WasiHost.PollOneoff"/>
+/// refuses the whole call otherwise): an immediate event with <see cref="Errno.Notcapable"/> without the
+/// <c>poll_fd_readwrite</c> right; otherwise ready when <see cref="FdReady"/> says so.</item>
 /// </list>
 /// <para>Then it loops: collect every subscription that has an event now; if any, return them all (in subscription
 /// order). Otherwise wait and look again. With only clocks pending, the wait is exactly until the earliest deadline (in

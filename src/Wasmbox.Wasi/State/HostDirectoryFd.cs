@@ -34,6 +34,12 @@ public sealed partial class HostDirectoryFd : WasiFd
 
     public override Filetype Filetype => Filetype.Directory;
 
+    /// <summary>
+    /// Path operations, listing, stat and times. Not sync, datasync, advise or flags: Wasmtime answers those EBADF on a
+    /// directory, and SQLite and others take that answer as "not supported here" (docs/wasi-deviations.md).
+    /// </summary>
+    public override Rights KindRights => FileRights.DirectoryBase;
+
     public static Errno OpenPreopen(DirGrant grant, out HostDirectoryFd fd)
     {
         fd = null!;
@@ -48,9 +54,9 @@ public sealed partial class HostDirectoryFd : WasiFd
         new(handle, preopenName: null, readOnly) { RightsBase = rightsBase, RightsInheriting = rightsInheriting };
 
     /// <summary>
-    /// A readable descriptor of this directory, for getdents64 and fsync: its own <see cref="Handle"/> when path_open
+    /// A readable descriptor of this directory, for getdents64: its own <see cref="Handle"/> when path_open
     /// opened it (O_RDONLY), else one opened for the caller, who closes it when <paramref name="temporary"/> is set. Why
-    /// not keep that one: a preopen's handle is O_PATH (it can anchor lookups, but neither be listed nor synced), and a
+    /// not keep that one: a preopen's handle is O_PATH (it can anchor lookups, but not be listed), and a
     /// second descriptor kept per directory would be a host descriptor <c>--max-open-files</c> does not count.
     /// </summary>
     internal Errno Readable(out SafeFileHandle readable, out bool temporary)
@@ -66,36 +72,7 @@ public sealed partial class HostDirectoryFd : WasiFd
         return fd < 0 ? ErrnoMapping.LastError() : Errno.Success;
     }
 
-    private Errno Synced(bool dataOnly)
-    {
-        var errno = Readable(out var fd, out var temporary);
-        if (errno != Errno.Success) return errno;
-        try { return (dataOnly ? Sys.Fdatasync(fd) : Sys.Fsync(fd)) == 0 ? Errno.Success : ErrnoMapping.LastError(); }
-        finally
-        {
-            if (temporary) fd.Dispose();
-        }
-    }
-
-    /// <summary>Reading or writing a directory as a byte stream: EBADF, as for a descriptor without the right.</summary>
-    public override Errno Seek(long offset, Whence whence, out ulong newOffset)
-    {
-        newOffset = 0;
-        return Errno.Badf;
-    }
-
-    public override Errno Sync() => Synced(dataOnly: false);
-
-    public override Errno Datasync() => Synced(dataOnly: true);
-
-    /// <summary>Advice on a directory is accepted and ignored (POSIX defines it for files only; nothing to advise).</summary>
-    public override Errno Advise(ulong offset, ulong length, Advice advice) => Errno.Success;
-
-    public override Errno Allocate(ulong offset, ulong length) => Errno.Badf;
-
     public override Errno FilestatGet(out Filestat stat) => FileStatus.Of(Handle, out stat);
-
-    public override Errno FilestatSetSize(ulong size) => Errno.Badf;
 
     public override unsafe Errno FilestatSetTimes(ulong atim, ulong mtim, Fstflags flags)
     {

@@ -51,14 +51,20 @@ public sealed class HostFileFd : WasiFd
 
     public override Fdflags Flags => _flags;
 
+    public override Rights KindRights => FileRights.RegularFileBase;
+
+    public override bool Pollable(bool write) => true;
+
     /// <summary>
     /// Changes append and nonblock (what Linux lets F_SETFL change on an open file).
     /// </summary>
-    /// <returns><see cref="Errno.Notsup"/> for dsync, rsync or sync, which Linux cannot change after open.</returns>
+    /// <returns>
+    /// <see cref="Errno.Inval"/> when dsync, rsync or sync is among <paramref name="flags"/>: Linux cannot change them
+    /// after open, and Wasmtime refuses them so (wasi-libc's fcntl(F_SETFL) never passes them).
+    /// </returns>
     public override Errno SetFlags(Fdflags flags)
     {
-        if ((flags & (Fdflags.Dsync | Fdflags.Rsync | Fdflags.Sync)) != (_flags & (Fdflags.Dsync | Fdflags.Rsync | Fdflags.Sync)))
-            return Errno.Notsup;
+        if ((flags & (Fdflags.Dsync | Fdflags.Rsync | Fdflags.Sync)) != 0) return Errno.Inval;
         var current = Sys.Fcntl(Handle, Sys.F_GETFL, 0);
         if (current < 0) return ErrnoMapping.LastError();
         var wanted = (current & ~(Sys.O_APPEND | Sys.O_NONBLOCK))

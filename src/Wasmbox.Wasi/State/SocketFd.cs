@@ -44,6 +44,31 @@ public abstract class SocketFd : WasiFd
 
     public override Filetype Filetype => Filetype.SocketStream;
 
+    public override Rights KindRights => SocketRights;
+
+    public override bool Pollable(bool write) => true;
+
+    /// <summary>A socket has no offset: ESPIPE, as lseek(2) answers on one.</summary>
+    public override Errno Seek(long offset, Whence whence, out ulong newOffset)
+    {
+        newOffset = 0;
+        return Errno.Spipe;
+    }
+
+    /// <summary>ESPIPE, as pread(2) answers on a socket.</summary>
+    public override Errno Pread(Span<byte> buffer, ulong offset, out int read)
+    {
+        read = 0;
+        return Errno.Spipe;
+    }
+
+    /// <summary>ESPIPE, as pwrite(2) answers on a socket.</summary>
+    public override Errno Pwrite(ReadOnlySpan<byte> data, ulong offset, out int written)
+    {
+        written = 0;
+        return Errno.Spipe;
+    }
+
     public override Fdflags Flags => Socket.Blocking ? Fdflags.None : Fdflags.Nonblock;
 
     /// <summary>Only <see cref="Fdflags.Nonblock"/> can be set or cleared on a socket; any other flag is EINVAL.</summary>

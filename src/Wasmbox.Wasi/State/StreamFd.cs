@@ -34,7 +34,7 @@ public sealed class StreamFd : WasiFd
         _quotas = quotas;
         // poll_fd_readwrite on top of Wasmtime's set: poll_oneoff checks that right, and a guest must be able to wait
         // for its stdin (docs/wasi-deviations.md).
-        RightsBase = RightsInheriting = (writable ? Rights.FdWrite : Rights.FdRead) | Rights.PollFdReadwrite;
+        RightsBase = RightsInheriting = KindRights;
         Filetype = HostHandle(stream) is { } fd && NativeSys.IsATty(fd) == 1 ? Filetype.CharacterDevice : Filetype.Unknown;
         _waitable = WaitableHandle(stream);
     }
@@ -47,8 +47,34 @@ public sealed class StreamFd : WasiFd
 
     public override Filetype Filetype { get; }
 
+    /// <summary>Reading (stdin) or writing (stdout, stderr), and waiting for either; nothing else.</summary>
+    public override Rights KindRights => (_writable ? Rights.FdWrite : Rights.FdRead) | Rights.PollFdReadwrite;
+
+    public override bool Pollable(bool write) => write == _writable;
+
     /// <summary>Why EBADF: Wasmtime answers fd_fdstat_set_flags on stdio so (only files take flags there).</summary>
     public override Errno SetFlags(Fdflags flags) => Errno.Badf;
+
+    /// <summary>A stream has no offset: ESPIPE, as Wasmtime (and lseek on a pipe) answers.</summary>
+    public override Errno Seek(long offset, Whence whence, out ulong newOffset)
+    {
+        newOffset = 0;
+        return Errno.Spipe;
+    }
+
+    /// <summary>ESPIPE on stdin, which could be read but not at an offset; EBADF on stdout and stderr (Wasmtime's answers).</summary>
+    public override Errno Pread(Span<byte> buffer, ulong offset, out int read)
+    {
+        read = 0;
+        return _writable ? Errno.Badf : Errno.Spipe;
+    }
+
+    /// <summary>ESPIPE on stdout and stderr, EBADF on stdin (Wasmtime's answers).</summary>
+    public override Errno Pwrite(ReadOnlySpan<byte> data, ulong offset, out int written)
+    {
+        written = 0;
+        return _writable ? Errno.Spipe : Errno.Badf;
+    }
 
     public override Errno FilestatGet(out Filestat stat)
     {

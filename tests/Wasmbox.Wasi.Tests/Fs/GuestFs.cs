@@ -46,6 +46,8 @@ public sealed class GuestFs : IDisposable
         Lookupflags lookup = Lookupflags.SymlinkFollow, int dir = Grant)
     {
         var len = Put(PathA, path);
+        // A directory is opened as wasi-libc's open(O_DIRECTORY) opens one: without fd_write, which would be EISDIR.
+        if (oflags.HasFlag(Oflags.Directory) && rights == ReadWrite) rights &= ~Rights.FdWrite;
         var errno = Host.PathOpen(Fixture.View, dir, (uint)lookup, PathA, len, (uint)oflags, (ulong)rights, (ulong)rights, (uint)fdflags, OutFd);
         fd = errno == Errno.Success ? (int)Fixture.U32(OutFd) : -1;
         return errno;

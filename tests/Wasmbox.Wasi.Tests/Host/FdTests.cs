@@ -112,7 +112,9 @@ public sealed class FdTests
         Assert.Equal(Errno.Badf, g.Host.FdPrestatGet(g.Fixture.View, 0, Out));
         Assert.Equal(Errno.Badf, g.Host.FdPrestatGet(g.Fixture.View, sub, Out));
         Assert.Equal(Errno.Badf, g.Host.FdPrestatGet(g.Fixture.View, 99, Out));
-        Assert.Equal(Errno.Badf, g.Host.FdPrestatDirName(g.Fixture.View, sub, Out, 64));
+        // Open but not a preopen: ENOTDIR from fd_prestat_dir_name, as Wasmtime answers.
+        Assert.Equal(Errno.Notdir, g.Host.FdPrestatDirName(g.Fixture.View, sub, Out, 64));
+        Assert.Equal(Errno.Badf, g.Host.FdPrestatDirName(g.Fixture.View, 99, Out, 64));
         Assert.All(g.Fixture.Bytes(Out, 8), b => Assert.Equal(S, b));
     }
 
@@ -202,21 +204,21 @@ public sealed class FdTests
         { "fd_read on a directory", Errno.Badf },
         { "fd_write on a directory", Errno.Badf },
         { "fd_seek on a directory", Errno.Badf },
-        { "fd_write on stdin", Errno.Notcapable },
-        { "fd_read on stdout", Errno.Notcapable },
-        { "fd_seek on stdout", Errno.Notcapable },
-        { "fd_readdir on a file", Errno.Notdir },
-        { "fd_readdir on stdout", Errno.Notdir },
+        { "fd_write on stdin", Errno.Badf },
+        { "fd_read on stdout", Errno.Badf },
+        { "fd_seek on stdout", Errno.Spipe },
+        { "fd_readdir on a file", Errno.Badf },
+        { "fd_readdir on stdout", Errno.Badf },
         { "fd_read on a closed fd", Errno.Badf },
         { "fd_read negative fd", Errno.Badf },
         { "fd_close on a closed fd", Errno.Badf },
         { "fd_renumber to a closed fd", Errno.Badf },
         { "fd_renumber from a closed fd", Errno.Badf },
-        { "fd_sync on stdout", Errno.Notcapable },
+        { "fd_sync on stdout", Errno.Badf },
         { "fd_advise bad advice", Errno.Inval },
         { "fd_allocate length 0", Errno.Inval },
         { "fd_fdstat_set_flags unknown bit", Errno.Inval },
-        { "fd_fdstat_set_flags sync", Errno.Notsup },
+        { "fd_fdstat_set_flags sync", Errno.Inval },
         { "fd_filestat_set_times atim and atim_now", Errno.Inval },
         { "fd_filestat_set_times mtim and mtim_now", Errno.Inval },
         { "fd_filestat_set_times unknown bit", Errno.Inval },
@@ -345,7 +347,8 @@ public sealed class FdTests
         Assert.Equal(Errno.Success, g.Host.FdAdvise(g.Fixture.View, fd, 0, 10, (uint)Advice.Sequential));
         Assert.Equal(Errno.Success, g.Host.FdSync(g.Fixture.View, fd));
         Assert.Equal(Errno.Success, g.Host.FdDatasync(g.Fixture.View, fd));
-        Assert.Equal(Errno.Success, g.Host.FdSync(g.Fixture.View, GuestFs.Grant));
+        // A directory is not synced: EBADF, Wasmtime's answer (DescriptorCallTests).
+        Assert.Equal(Errno.Badf, g.Host.FdSync(g.Fixture.View, GuestFs.Grant));
     }
 
     [Fact]

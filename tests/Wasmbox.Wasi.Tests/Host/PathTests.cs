@@ -51,7 +51,7 @@ public sealed class PathTests
         ("open unknown lookupflags", Errno.Inval),
         ("open symlink without follow", Errno.Loop),
         ("open through a file fd", Errno.Notdir),
-        ("open through stdout", Errno.Notdir),
+        ("open through stdout", Errno.Badf),
         ("open through a closed fd", Errno.Badf),
         ("open invalid UTF-8", Errno.Ilseq),
         ("mkdir existing", Errno.Exist),

@@ -181,22 +181,29 @@ public class PollTests
         Assert.Equal((byte)Eventtype.FdRead, f.Bytes(Out + 10, 1)[0]);
     }
 
+    /// <summary>
+    /// A descriptor that is not open, or cannot be waited on that way, fails the whole call with EBADF and writes no
+    /// event: Wasmtime's answer, and what the official test suite's poll_oneoff_files expects.
+    /// </summary>
     [Theory]
     [InlineData(Eventtype.FdRead, 99u)]
     [InlineData(Eventtype.FdWrite, 3u)]
     [InlineData(Eventtype.FdRead, 0x8000_0000u)]
     [InlineData(Eventtype.FdWrite, uint.MaxValue)]
-    public void PollOneoff_FdNotOpen_IsAnEventWithEbadf(Eventtype type, uint fd)
+    [InlineData(Eventtype.FdWrite, 0u)] // stdin cannot be written
+    [InlineData(Eventtype.FdRead, 1u)] // stdout cannot be read
+    public void PollOneoff_FdNotOpenOrNotPollableThatWay_IsEbadfForTheWholeCall(Eventtype type, uint fd)
     {
         using var f = new HostFixture();
         PutFd(f, In, userdata: 4, type, fd);
-        PutClock(f, In + 48, userdata: 5, Clockid.Monotonic, timeout: 60_000 * Ms);
+        PutClock(f, In + 48, userdata: 5, Clockid.Monotonic, timeout: 0);
+        f.PutU32(Nevents, 77);
+        var before = f.Bytes(Out, 64).ToArray();
 
-        Assert.Equal(Errno.Success, f.Host.PollOneoff(f.View, In, Out, 2, Nevents));
+        Assert.Equal(Errno.Badf, f.Host.PollOneoff(f.View, In, Out, 2, Nevents));
 
-        Assert.Equal(1u, f.U32(Nevents));
-        byte[] expected = [4, 0, 0, 0, 0, 0, 0, 0, (byte)Errno.Badf, 0, (byte)type, 0, 0, 0, 0, 0, .. new byte[16]];
-        Assert.Equal(expected, f.Bytes(Out, 32));
+        Assert.Equal(77u, f.U32(Nevents));
+        Assert.Equal(before, f.Bytes(Out, 64).ToArray());
     }
 
     [Fact]
@@ -406,6 +413,10 @@ public class PollTests
     {
         public override Filetype Filetype => Filetype.RegularFile;
 
+        public override Rights KindRights => FileRights.RegularFileBase;
+
+        public override bool Pollable(bool write) => true;
+
         public override Errno FilestatGet(out Filestat stat)
         {
             stat = new Filestat(0, 0, Filetype.RegularFile, 1, size, 0, 0, 0);
@@ -428,6 +439,10 @@ public class PollTests
         public long Available { get => Interlocked.Read(ref _available); set => Interlocked.Exchange(ref _available, value); }
 
         public override Filetype Filetype => Filetype.SocketStream;
+
+        public override Rights KindRights => SocketFd.SocketRights;
+
+        public override bool Pollable(bool write) => true;
 
         public override bool? ReadReady(out ulong bytesAvailable)
         {
