@@ -104,14 +104,14 @@ public class HostileGuestCliTests
     public void Run_DeeplyNestedModule_RefusedBeforeCompiling()
     {
         using var tmp = new TempDir();
-        var module = HostileModules.Save(tmp, "deep.wasm", HostileModules.DeepNesting(5000));
+        var module = HostileModules.Save(tmp, "deep.wasm", HostileModules.DeepNesting(100_001));
 
         var r = WasmboxProcess.Run(["run", "--isolation", "process", "--cache-dir", tmp.Dir("cache"), module]);
 
         Assert.Equal(125, r.ExitCode);
         var line = Assert.Single(r.ErrorLines);
         Assert.Contains("too large to compile", line);
-        Assert.Contains("nests blocks 5,000 deep", line);
+        Assert.Contains("nests blocks 100,001 deep", line);
     }
 
     // ---- the module cache ----

@@ -14,16 +14,28 @@ public static class WasiCommandCheck
     public static void Check(Module module, string path)
     {
         CheckImports(module.Imports.Select(i => (i.ModuleName, i.Name, i is FunctionImport)), path);
+        var functions = module.Exports.OfType<FunctionExport>().ToList();
+        CheckStart(functions.FirstOrDefault(e => e.Name == "_start") is { } start ? start.Parameters.Count + start.Results.Count == 0 : null,
+            functions.Any(e => e.Name == "_initialize"), path);
+    }
 
-        var start = module.Exports.OfType<FunctionExport>().FirstOrDefault(e => e.Name == "_start");
-        if (start is null)
-        {
-            var isReactor = module.Exports.OfType<FunctionExport>().Any(e => e.Name == "_initialize");
+    /// <summary>The same check from a module's sections alone (<see cref="Core.Wasm.ModuleInterface"/>), without compiling it.</summary>
+    public static void Check(Core.Wasm.ModuleInterface module, string path)
+    {
+        CheckImports(module.Imports.Select(i => (i.Module, i.Name, i.Kind == "func")), path);
+        var functions = module.Exports.Where(e => e.Kind == "func").ToList();
+        CheckStart(functions.FirstOrDefault(e => e.Name == "_start") is { } start ? start.Type == "() -> ()" : null,
+            functions.Any(e => e.Name == "_initialize"), path);
+    }
+
+    /// <param name="startTakesNothing">Null when no function _start is exported; else whether it takes and returns nothing.</param>
+    private static void CheckStart(bool? startTakesNothing, bool isReactor, string path)
+    {
+        if (startTakesNothing is null)
             throw new SetupException(SetupStage.Link, isReactor
                 ? $"{path} is a WASI reactor (it exports _initialize, not _start); wasmbox run needs a command module, built as a program with a main function"
                 : $"{path} exports no _start function, so it is not a WASI command; build it as a program (e.g. clang --target=wasm32-wasi) or check the file");
-        }
-        if (start.Parameters.Count != 0 || start.Results.Count != 0)
+        if (startTakesNothing == false)
             throw new SetupException(SetupStage.Link, $"{path} exports _start with parameters or results; a WASI command's _start takes and returns nothing");
     }
 

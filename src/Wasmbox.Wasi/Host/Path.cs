@@ -151,9 +151,9 @@ public sealed partial class WasiHost
     /// <remarks>
     /// Rights: the new descriptor gets the requested rights intersected with fd's inheriting rights and with what its
     /// kind can do (no error for asking too much, as wasi-common and wasi-libc expect). The host open mode follows the
-    /// rights: read for fd_read/fd_readdir, write for fd_write/fd_datasync/fd_allocate/fd_filestat_set_size.
-    /// Beneath a read-only grant, asking for a write right, creat, trunc or append is refused with EPERM, and the new
-    /// descriptor is read-only too.
+    /// rights, as in Wasmtime: write for fd_write, read for fd_read/fd_readdir (or when write is not asked for).
+    /// Beneath a read-only grant, asking for fd_write, creat, trunc or append is refused with EPERM, and the new
+    /// descriptor is read-only too (any other right it holds cannot change the file).
     /// </remarks>
     /// <returns>
     /// EBADF (fd not open, or not a directory nor a file), ENOTDIR (fd is a file; oflags.directory on a non-directory),
@@ -180,7 +180,10 @@ public sealed partial class WasiHost
         CheckOut(memory, openedFdPtr, 4, 4);
 
         var requested = (Rights)fsRightsBase;
-        if (dir.ReadOnly && ((requested & FileRights.WriteIntent) != 0 || (open & (Oflags.Creat | Oflags.Trunc)) != 0 || fileFlags.HasFlag(Fdflags.Append)))
+        // Write access is fd_write alone (below), so only fd_write asks for it here: Go's runtime asks for
+        // fd_filestat_set_size on every open, read-only ones too. The descriptor stays read-only whatever rights it
+        // holds: a truncate, sync or allocate through it is refused at that call.
+        if (dir.ReadOnly && ((requested & Rights.FdWrite) != 0 || (open & (Oflags.Creat | Oflags.Trunc)) != 0 || fileFlags.HasFlag(Fdflags.Append)))
             return Refuse(Errno.Perm, $"{WasiNames.PathOpen}: write access in a read-only grant");
         if (Context.Fds.MaxOpen is { } max && Context.Fds.Count >= max)
         {

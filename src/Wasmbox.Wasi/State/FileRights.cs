@@ -32,12 +32,6 @@ public static class FileRights
     /// <summary>What a directory passes on: everything a directory or a file beneath it may do.</summary>
     public const Rights DirectoryInheriting = DirectoryBase | RegularFileBase;
 
-    /// <summary>
-    /// Rights that ask for a writable host descriptor. Why this set: it is exactly what wasi-libc adds for
-    /// <c>O_WRONLY</c> (and leaves out for <c>O_RDONLY</c>), so a read-only open never carries one of them.
-    /// </summary>
-    public const Rights WriteIntent = Rights.FdWrite | Rights.FdDatasync | Rights.FdAllocate | Rights.FdFilestatSetSize;
-
     /// <summary>Rights that ask for a readable host descriptor.</summary>
     public const Rights ReadIntent = Rights.FdRead | Rights.FdReaddir;
 }
