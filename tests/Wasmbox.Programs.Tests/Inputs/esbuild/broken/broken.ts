@@ -1,0 +1,5 @@
+export function area(r: number): number {
+  return Math.PI * r * r;
+}
+
+export const = area(2);
