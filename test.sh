@@ -7,6 +7,9 @@ cd "$here"
 
 # The guest toolchain lets CI check that the committed .wasm files are what their sources build to.
 scripts/ensure-debian-packages.sh clang lld wasi-libc libclang-rt-dev-wasm32 curl
+# The real-program corpus (tests/programs/fetch.sh) is fetched from the npm registry with npm; Debian's npm only when
+# no npm is there (a NodeSource nodejs brings its own, and Debian's would conflict with it).
+command -v npm >/dev/null || scripts/ensure-debian-packages.sh npm
 echo "== guests: committed .wasm files match their sources"
 bash tests/guests/build.sh --check
 
