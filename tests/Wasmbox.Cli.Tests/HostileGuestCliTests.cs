@@ -79,6 +79,55 @@ public class HostileGuestCliTests
         Assert.Empty(ProcessTree.Descendants(cli.Id, "wasmbox-worker"));
     }
 
+    /// <summary>
+    /// Issue 10 item 5: without a cache the worker tiers compiled in the run's own worker, where --max-compile-time did
+    /// not reach and the compile counted against --timeout and the start-up limit. Now the compile worker compiles it
+    /// all the same, into a private artifact that is gone after the run.
+    /// </summary>
+    [Theory]
+    [InlineData("jail")]
+    [InlineData("process")]
+    public void Run_NoCache_CompileStoppedByMaxCompileTime_NotByTimeoutOrStartup(string tier)
+    {
+        RequireTier(tier);
+        using var tmp = new TempDir();
+        var module = HostileModules.Save(tmp, "bomb.wasm", HostileModules.ManyEmptyFunctions(100_000));
+        var report = tmp.File("r.json");
+        var temp = tmp.Dir("tmp");
+
+        var r = WasmboxProcess.Run(["run", "--isolation", tier, "--no-cache", "--max-compile-time", "500ms", "--timeout", "20s", "--report", report, module],
+            env: new Dictionary<string, string?> { ["TMPDIR"] = temp });
+
+        Assert.Equal(125, r.ExitCode);
+        Assert.Contains("took longer than --max-compile-time 500ms", Assert.Single(r.ErrorLines));
+        var json = ReadReport(report);
+        Assert.Equal("compile", json.GetProperty("setup_stage").GetString());
+        Assert.Equal(["max-compile-time"], json.GetProperty("limits_hit").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.Empty(Directory.GetFileSystemEntries(temp));
+    }
+
+    [Theory]
+    [InlineData("jail")]
+    [InlineData("process")]
+    public void Run_NoCache_CompilingLongerThanTimeout_RunsTheGuestAndLeavesNoArtifact(string tier)
+    {
+        RequireTier(tier);
+        using var tmp = new TempDir();
+        // About 1.5 s to compile here (100,000 such functions take 8-15 s); loading the compiled module and running the
+        // guest about 0.3 s.
+        var module = HostileModules.Save(tmp, "slow-to-compile.wasm", HostileModules.ManyEmptyFunctions(40_000));
+        var report = tmp.File("r.json");
+        var temp = tmp.Dir("tmp");
+
+        var r = WasmboxProcess.Run(["run", "--isolation", tier, "--no-cache", "--timeout", "1s", "--report", report, module],
+            env: new Dictionary<string, string?> { ["TMPDIR"] = temp });
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("", r.Stderr);
+        Assert.Equal("exited", ReadReport(report).GetProperty("outcome").GetString());
+        Assert.Empty(Directory.GetFileSystemEntries(temp));
+    }
+
     [Theory]
     [InlineData("jail")]
     [InlineData("process")]

@@ -21,7 +21,7 @@ public class ModulePreparationTests
         var cache = new ModuleCache(tmp.File("cache"), new SettledClock());
         var policy = SandboxPolicy.DenyAll with { Isolation = IsolationTier.None };
         ModulePreparation.Prepared Prepare() =>
-            ModulePreparation.Prepare(module, policy, IsolationTier.None, cache, compileWithoutCache: true, TestContext.Current.CancellationToken);
+            ModulePreparation.Prepare(module, policy, IsolationTier.None, cache, TestContext.Current.CancellationToken);
 
         var compiled = Prepare();
         Assert.Null(compiled.Failure);
@@ -53,7 +53,7 @@ public class ModulePreparationTests
         var cacheDir = tmp.File("cache");
         var cache = new ModuleCache(cacheDir);
 
-        var prepared = ModulePreparation.Prepare(module, SandboxPolicy.DenyAll, IsolationTier.Process, cache, compileWithoutCache: true,
+        var prepared = ModulePreparation.Prepare(module, SandboxPolicy.DenyAll, IsolationTier.Process, cache,
             TestContext.Current.CancellationToken);
 
         Assert.NotNull(prepared.Failure);

@@ -39,7 +39,7 @@ internal sealed class CompileCommand
         };
         // For the tier a plain `wasmbox run` would choose: its runs look for entries compiled at that tier's site.
         var tier = Launch.Tiers.TierChoice.For(policy, line => stderr.WriteLine("wasmbox: notice: " + line));
-        var prepared = Launch.Modules.ModulePreparation.Prepare(path, policy, tier, cache, compileWithoutCache: false);
+        var prepared = Launch.Modules.ModulePreparation.Prepare(path, policy, tier, cache);
         if (prepared.Failure is { } failure) return CliError.Print(stderr, failure.Outcome.Message);
         stdout.WriteLine($"{(prepared.FromCache ? "cached" : "compiled")} {path} -> {prepared.File}");
         return 0;

@@ -30,10 +30,15 @@ public static class ModulePreparation
 
     public static CompileSite SiteFor(IsolationTier tier) => tier == IsolationTier.Jail ? CompileSite.Jail : CompileSite.Host;
 
-    /// <param name="compileWithoutCache">Without a cache, compile anyway (the in-process tier) instead of leaving it to the worker.</param>
     /// <param name="timeLimitStop">How the run stops a guest at its time limit, which decides the epoch checks; by default
     /// the tier's (<see cref="TimeLimitStops.In"/>).</param>
-    public static Prepared Prepare(string modulePath, SandboxPolicy policy, IsolationTier tier, ModuleCache? cache, bool compileWithoutCache,
+    /// <remarks>
+    /// Without a cache the module is compiled all the same, by the same bounded compile worker, into a private artifact
+    /// (<see cref="Prepared.TemporaryFile"/>; <see cref="Discard"/> it after the run). Why not let the run's worker
+    /// compile it: then compiling would count against <c>--timeout</c> and the worker's start-up limit, and escape
+    /// <c>--max-compile-time</c> and <c>--max-compile-memory</c> (issue 10 item 5).
+    /// </remarks>
+    public static Prepared Prepare(string modulePath, SandboxPolicy policy, IsolationTier tier, ModuleCache? cache,
         CancellationToken stop = default, TimeLimitStop? timeLimitStop = null)
     {
         // Neither the module nor a cached artifact is read in full when both are unchanged since an earlier run: the
@@ -51,7 +56,6 @@ public static class ModulePreparation
         }
 
         var moduleFile = Path.GetFullPath(modulePath);
-        if (cache is null && !compileWithoutCache) return new Prepared(moduleFile, false, sha, null, null);
 
         var settings = EngineSettings.For(policy, timeLimitStop ?? TimeLimitStops.In(tier));
         var site = SiteFor(tier);

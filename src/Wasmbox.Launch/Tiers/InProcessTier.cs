@@ -17,7 +17,7 @@ internal static class InProcessTier
     public static RunResult Run(LaunchRequest request, CancellationToken stop)
     {
         var timeLimitStop = request.EndProcess is null ? TimeLimitStop.Unwind : TimeLimitStop.EndProcess;
-        var prepared = ModulePreparation.Prepare(request.ModulePath, request.Policy, IsolationTier.None, request.Cache, compileWithoutCache: true, stop,
+        var prepared = ModulePreparation.Prepare(request.ModulePath, request.Policy, IsolationTier.None, request.Cache, stop,
             timeLimitStop);
         if (prepared.Failure is { } failure) return failure;
         StreamWriter? traceWriter = null;

@@ -27,16 +27,25 @@ internal static class WorkerTier
         var (modulePath, policy) = (request.ModulePath, request.Policy);
         var notice = request.Notice ?? (_ => { });
         // The worker starts in / (and in the jail, the module is a bind mount), so it gets absolute paths only.
-        var prepared = ModulePreparation.Prepare(modulePath, policy, tier, request.Cache, compileWithoutCache: false, stop);
+        var prepared = ModulePreparation.Prepare(modulePath, policy, tier, request.Cache, stop);
         if (prepared.Failure is { Outcome.Stage: SetupStage.Isolation } && tier == IsolationTier.Jail && !tierWasChosen)
         {
             // The jailed compile step could not start its jail: the same fallback as the run's own (see WorkerLauncher.Run).
             notice($"the jail could not start ({prepared.Failure.Outcome.Message}); running this sandbox with --isolation process instead");
             tier = IsolationTier.Process;
             tierWasChosen = true;
-            prepared = ModulePreparation.Prepare(modulePath, policy, tier, request.Cache, compileWithoutCache: false, stop);
+            prepared = ModulePreparation.Prepare(modulePath, policy, tier, request.Cache, stop);
         }
         if (prepared.Failure is { } failure) return failure;
+        try { return Launch(request, tier, tierWasChosen, prepared, notice, stop); }
+        finally { ModulePreparation.Discard(prepared); }
+    }
+
+    /// <summary>Opens what the worker inherits (listeners, stdin, outputs) and runs it on the prepared module.</summary>
+    private static RunResult Launch(LaunchRequest request, IsolationTier tier, bool tierWasChosen, ModulePreparation.Prepared prepared,
+        Action<string> notice, CancellationToken stop)
+    {
+        var (modulePath, policy) = (request.ModulePath, request.Policy);
         var sha = prepared.Sha256;
 
         List<System.Net.Sockets.Socket> listeners;
