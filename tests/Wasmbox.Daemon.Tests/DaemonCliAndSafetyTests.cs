@@ -55,6 +55,28 @@ public class DaemonCliAndSafetyTests
         Assert.Empty(JsonSerializer.Deserialize(daemon.Cli("ps", "-a", "--json").Stdout, ApiJson.Default.ListSandboxView)!);
     }
 
+    [Fact]
+    public void CliVerbs_SpawnWithRestart_PsShowsRunsAndLogsTakesRun()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the daemon listens on a Unix socket and starts Linux workers");
+        using var daemon = DaemonProcess.Start();
+
+        var spawn = daemon.Cli("spawn", "--isolation", "process", "--restart", "on-failure:2", "--name", "crashy", Guests.C("trap"));
+        Assert.True(spawn.Exit == 0, spawn.Stderr);
+        Assert.Equal(134, daemon.Cli("wait", "crashy").Exit);
+
+        var ps = daemon.Cli("ps", "-a");
+        Assert.Contains("RUN", ps.Stdout);
+        var row = ps.Stdout.Split('\n').Single(l => l.Contains("crashy", StringComparison.Ordinal));
+        Assert.Contains(" 3 ", row); // the third run was the last
+        var logs = daemon.Cli("logs", "--run", "3", "crashy");
+        Assert.Equal(0, logs.Exit);
+        Assert.Equal("about to trap\n", logs.Stdout);
+        var bad = daemon.Cli("spawn", "--restart", "sometimes", Guests.C("hello"));
+        Assert.Equal(125, bad.Exit);
+        Assert.StartsWith("wasmbox: restart policy 'sometimes'", Assert.Single(bad.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
     [Theory]
     [InlineData("--version")]
     [InlineData("--help")]

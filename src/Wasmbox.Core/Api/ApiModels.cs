@@ -17,13 +17,17 @@ public sealed record SpawnRequest(
     string? Name,
     IReadOnlyDictionary<string, string>? Labels,
     string? StdinBase64,
-    string? Argv0);
+    string? Argv0)
+{
+    /// <summary><c>no</c> (default), <c>on-failure[:N]</c>, <c>always</c> or <c>unless-stopped</c>: when the sandbox runs again after a run ends.</summary>
+    public string? Restart { get; init; }
+}
 
 /// <summary>A module the daemon holds (<c>POST /v1/modules</c>, <c>GET /v1/modules/{sha256}</c>).</summary>
 public sealed record ModuleView(string Sha256, long Size);
 
 /// <summary>A sandbox as <c>GET /v1/sandboxes/{id}</c> and <c>inspect</c> show it. Times are UTC.</summary>
-/// <param name="State">created, running, exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
+/// <param name="State">created, running, backoff (between runs), exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
 /// <param name="ExitStatus">What <c>wasmbox run</c> would have exited with (the same table); null until it ends, and when lost.</param>
 /// <param name="Report">The same fields as <c>--report</c>; null until it ends, and when lost.</param>
 /// <param name="Policy">The policy as the daemon enforces it (grants resolved to real paths).</param>
@@ -43,7 +47,24 @@ public sealed record SandboxView(
     RunReport? Report,
     JsonElement Policy,
     string? WorkerInfo,
-    long LogDroppedBytes);
+    long LogDroppedBytes)
+{
+    /// <summary>The restart policy (<c>no</c>, <c>on-failure[:N]</c>, <c>always</c>, <c>unless-stopped</c>).</summary>
+    public string Restart { get; init; } = "no";
+
+    /// <summary>The current (or last) run: 1, then one more per restart.</summary>
+    public int Run { get; init; } = 1;
+
+    /// <summary>In state <c>backoff</c>: when the next run starts.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>The finished runs, first first (only for one sandbox, not in lists); the current or last run is also the record itself.</summary>
+    public IReadOnlyList<RunView>? Runs { get; init; }
+}
+
+/// <summary>One finished run of a sandbox.</summary>
+/// <param name="State">How it ended: exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
+public sealed record RunView(int Run, string State, DateTimeOffset? StartedAt, DateTimeOffset FinishedAt, int? ExitStatus, string? Message, RunReport? Report);
 
 /// <summary><c>GET /v1/info</c>: who is answering, and whether its state database passes SQLite's integrity check.</summary>
 /// <param name="Integrity">"ok", or the first problem <c>PRAGMA integrity_check</c> found.</param>

@@ -67,6 +67,7 @@ public static class DaemonMain
             Ceilings = settings.Ceilings,
             MaxLiveSandboxes = settings.MaxSandboxes,
             Logs = new Wasmbox.Supervisor.Logs.LogOptions { MaxBytesPerSandbox = settings.LogLimitBytes },
+            ShutdownGrace = settings.ShutdownGrace,
         });
         PrepareSocket(settings.Socket);
         var token = settings.TokenFile is { } tokenFile ? ReadToken(tokenFile) : null;

@@ -17,7 +17,8 @@ internal static class SandboxVerbs
         var tail = new Option<int?>("--tail") { Description = "Only the last N lines.", HelpName = "N" };
         var since = new Option<string?>("--since") { Description = "Only output written after this time (RFC 3339, e.g. 2026-12-05T20:00:00Z).", HelpName = "TIME" };
         var stream = new Option<string?>("--stream") { Description = "Only stdout or only stderr.", HelpName = "stdout|stderr" };
-        var command = new Command("logs", "Print a sandbox's output (stdout and stderr in the order it wrote them).") { id, follow, tail, since, stream, host };
+        var run = new Option<int?>("--run") { Description = "Only what run N wrote (1 is the first; a restart policy adds one per restart). Default: every run.", HelpName = "N" };
+        var command = new Command("logs", "Print a sandbox's output (stdout and stderr in the order it wrote them).") { id, follow, tail, since, stream, run, host };
         command.SetAction(parsed => HostOption.Call(parsed, host, async scope =>
         {
             var query = new List<string>();
@@ -25,6 +26,7 @@ internal static class SandboxVerbs
             if (parsed.GetValue(tail) is { } n) query.Add($"tail={n}");
             if (parsed.GetValue(since) is { } t) query.Add($"since={Uri.EscapeDataString(t)}");
             if (parsed.GetValue(stream) is { } s) query.Add($"stream={Uri.EscapeDataString(s)}");
+            if (parsed.GetValue(run) is { } r) query.Add($"run={r}");
             scope.Stdout.Flush();
             using var stdout = Console.OpenStandardOutput();
             var dropped = await scope.Client.CopyLogsAsync(parsed.GetValue(id)!, query.Count == 0 ? "" : "?" + string.Join('&', query), stdout);
