@@ -257,6 +257,42 @@ public class DaemonCliAndSafetyTests
         Assert.True(info.LostAtStart > 0);
     }
 
+    /// <summary>
+    /// Issue 13 item 7: SIGTERM lets a sandbox that ends within --shutdown-grace end by itself, kills the rest, records
+    /// every final state; the next daemon finds none lost and resumes the one with a restart policy.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_RecordsEveryEnd_NothingLost_RestartPolicyResumes()
+    {
+        RequireLinux();
+        var dir = new TempDir("wasmbox-daemon");
+        var first = DaemonProcess.Start(dir, "--shutdown-grace", "2s");
+        var spin = await first.UploadAsync(Guests.C("spin"));
+        var echo = await first.UploadAsync(Guests.C("cat_stdin"));
+        var plain = await first.SpawnAsync(spin, """{"isolation":"process","timeout":"120s"}""");
+        var (_, body, _) = await first.SendAsync(HttpMethod.Post, "v1/sandboxes",
+            $$"""{"module_sha256":"{{spin}}","policy":{"isolation":"process","timeout":"120s"},"restart":"always"}""");
+        var service = JsonSerializer.Deserialize(body, ApiJson.Default.SandboxView)!;
+        var quick = await first.SpawnAsync(echo, """{"isolation":"process"}""");
+        Poll.Until(() => ProcessTree.Descendants(first.Process.Id, "wasmbox-worker").Count, n => n >= 2, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, first.Terminate(TimeSpan.FromSeconds(30)));
+        first.Http.Dispose();
+
+        using var second = DaemonProcess.Start(dir);
+        var info = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/info")).Body, ApiJson.Default.DaemonInfo)!;
+        Assert.Equal(0, info.LostAtStart);
+        var list = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/sandboxes")).Body, ApiJson.Default.ListSandboxView)!;
+        Assert.DoesNotContain(list, s => s.State == "lost");
+        Assert.Equal("exited", list.Single(s => s.Id == quick.Id).State);
+        var killed = list.Single(s => s.Id == plain.Id);
+        Assert.Equal("killed", killed.State);
+        Assert.Equal("stopped because the daemon shut down", killed.Message);
+        var resumed = list.Single(s => s.Id == service.Id);
+        Assert.Equal("running", resumed.State);
+        Assert.Equal(2, resumed.Run);
+    }
+
     [Fact]
     public async Task Tcp_NeedsTheBearerToken_AndListensOnLoopbackOnly()
     {
