@@ -43,6 +43,7 @@ public static class WasmboxCli
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Kill());
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Wait());
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Remove());
+        root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Audit());
 
         // `wasmbox daemon …` hands every word to wasmbox-daemon, --help included.
         if (args is ["daemon", .. var daemonArgs])

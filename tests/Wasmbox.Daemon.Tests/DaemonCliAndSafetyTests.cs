@@ -77,6 +77,32 @@ public class DaemonCliAndSafetyTests
         Assert.StartsWith("wasmbox: restart policy 'sometimes'", Assert.Single(bad.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 
+    /// <summary>Issue 13 item 4: a sandbox's refused calls are stored per run and listed by wasmbox audit (and the API).</summary>
+    [Fact]
+    public void Audit_ListsTheRefusedCallsOfEachRun()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the daemon listens on a Unix socket and starts Linux workers");
+        using var tmp = new TempDir();
+        var ro = tmp.Dir("ro");
+        using var daemon = DaemonProcess.Start("--allow-grant", tmp.Path);
+
+        var spawn = daemon.Cli("spawn", "--isolation", "process", "--ro-dir", ro + "::/ro", "--name", "writer", Guests.C("files"), "write", "/ro/new.txt", "x");
+        Assert.True(spawn.Exit == 0, spawn.Stderr);
+        Assert.Equal(1, daemon.Cli("wait", "writer").Exit);
+
+        var audit = daemon.Cli("audit", "writer");
+        Assert.Equal(0, audit.Exit);
+        var line = Assert.Single(audit.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+        Assert.Contains("path_open", line);
+        Assert.Contains("perm", line);
+        Assert.Contains("'new.txt': write access in a read-only grant", line);
+        var json = JsonSerializer.Deserialize(daemon.Cli("audit", "--json", "writer").Stdout, ApiJson.Default.AuditView)!;
+        Assert.Equal(1, json.Total);
+        Assert.Equal(0, json.Dropped);
+        Assert.Empty(Directory.GetFileSystemEntries(ro));
+        Assert.Equal(125, daemon.Cli("audit", "--run", "2", "writer").Exit);
+    }
+
     [Theory]
     [InlineData("--version")]
     [InlineData("--help")]

@@ -82,6 +82,12 @@ internal sealed class DaemonClient : IDisposable
         return await ReadAsync(response, ApiJson.Default.SandboxView);
     }
 
+    public async Task<AuditView> AuditAsync(string id, string query)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, $"v1/sandboxes/{Uri.EscapeDataString(id)}/audit{query}"));
+        return await ReadAsync(response, ApiJson.Default.AuditView);
+    }
+
     public async Task<SandboxView> KillAsync(string id)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, $"v1/sandboxes/{Uri.EscapeDataString(id)}/kill"));

@@ -66,6 +66,15 @@ public sealed record SandboxView(
 /// <param name="State">How it ended: exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
 public sealed record RunView(int Run, string State, DateTimeOffset? StartedAt, DateTimeOffset FinishedAt, int? ExitStatus, string? Message, RunReport? Report);
 
+/// <summary>
+/// <c>GET /v1/sandboxes/{id}/audit</c>: the WASI calls the policy refused, recorded when each run ends (the first
+/// <see cref="RefusalAudit.MaxKept"/> of a run kept; <paramref name="Total"/> counts them all).
+/// </summary>
+public sealed record AuditView(string SandboxId, long Total, long Dropped, IReadOnlyList<AuditEntry> Refusals);
+
+/// <param name="Errno">The errno the guest got, by its witx name (perm, notcapable, acces).</param>
+public sealed record AuditEntry(int Run, string Call, string Reason, string Errno);
+
 /// <summary><c>GET /v1/info</c>: who is answering, and whether its state database passes SQLite's integrity check.</summary>
 /// <param name="Integrity">"ok", or the first problem <c>PRAGMA integrity_check</c> found.</param>
 public sealed record DaemonInfo(string Version, int Pid, string DataDir, int LiveSandboxes, int MaxSandboxes, int LostAtStart, string Integrity);
@@ -93,6 +102,7 @@ public static class ProblemTypes
 [JsonSerializable(typeof(SandboxView))]
 [JsonSerializable(typeof(List<SandboxView>))]
 [JsonSerializable(typeof(DaemonInfo))]
+[JsonSerializable(typeof(AuditView))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(RunReport))]
 public sealed partial class ApiJson : JsonSerializerContext;

@@ -122,6 +122,16 @@ internal static class SandboxApi
         v1.MapGet("/sandboxes/{id}", (string id, HttpContext context) =>
             Guard(context, () => Results.Json(Views.WithRuns(supervisor.Get(id), supervisor.State, supervisor.Logs), ApiJson.Default.SandboxView)));
 
+        v1.MapGet("/sandboxes/{id}/audit", (string id, int? run, HttpContext context) => Guard(context, () =>
+        {
+            var record = supervisor.Get(id);
+            if (run is { } r && (r < 1 || r > record.Run)) return Problems.BadRequest(context, $"run {r}: sandbox {record.Id} has runs 1 to {record.Run}");
+            var runs = supervisor.State.Runs(record.Id).Where(x => run is null || x.Run == run).ToList();
+            var entries = supervisor.State.Refusals(record.Id, run).Select(x => new AuditEntry(x.Run, x.Refusal.Call, x.Refusal.Reason, x.Refusal.Errno)).ToList();
+            var total = runs.Sum(x => x.Report?.Refusals ?? 0);
+            return Results.Json(new AuditView(record.Id, total, total - entries.Count, entries), ApiJson.Default.AuditView);
+        }));
+
         v1.MapPost("/sandboxes/{id}/kill", (string id, HttpContext context) => Guard(context, () =>
         {
             supervisor.Kill(id);

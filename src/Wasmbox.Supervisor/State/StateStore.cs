@@ -79,6 +79,15 @@ public sealed class StateStore : IDisposable
             message     TEXT,
             PRIMARY KEY (sandbox_id, run)
         ) STRICT;
+        CREATE TABLE refusals (
+            sandbox_id TEXT NOT NULL,
+            run        INTEGER NOT NULL,
+            seq        INTEGER NOT NULL,
+            call       TEXT NOT NULL,
+            reason     TEXT NOT NULL,
+            errno      TEXT NOT NULL,
+            PRIMARY KEY (sandbox_id, run, seq)
+        ) STRICT;
         """,
     ];
 
@@ -225,7 +234,7 @@ public sealed class StateStore : IDisposable
     /// Returns false when the record was not live (or is gone).
     /// </summary>
     public bool MarkFinished(string id, SandboxState state, DateTimeOffset finishedAt, RunReport? report, int? exitStatus, string? message,
-        DateTimeOffset? nextAttemptAt = null)
+        DateTimeOffset? nextAttemptAt = null, RefusalAudit? refusals = null)
     {
         if (!state.IsFinal()) throw new ArgumentException($"{state.Name()} is not a final state", nameof(state));
         var recordState = nextAttemptAt is null ? state : SandboxState.Backoff;
@@ -246,6 +255,16 @@ public sealed class StateStore : IDisposable
                     SELECT id, run, $state, started_at, finished_at, exit_status, report, message FROM sandboxes WHERE id = $id
                     """,
                     ("$id", id), ("$state", state.Name()));
+                var seq = 0;
+                foreach (var refusal in refusals?.Kept ?? [])
+                {
+                    Execute(
+                        """
+                        INSERT INTO refusals (sandbox_id, run, seq, call, reason, errno)
+                        SELECT id, run, $seq, $call, $reason, $errno FROM sandboxes WHERE id = $id
+                        """,
+                        ("$id", id), ("$seq", seq++), ("$call", refusal.Call), ("$reason", refusal.Reason), ("$errno", refusal.Errno));
+                }
             }
             return changed;
         }));
@@ -264,6 +283,19 @@ public sealed class StateStore : IDisposable
     public bool MarkBackoffEnded(string id, SandboxState state, DateTimeOffset at, string message) => Locked(() => Execute(
         "UPDATE sandboxes SET state = $state, finished_at = $at, message = $message, next_attempt_at = NULL WHERE id = $id AND state = 'backoff'",
         ("$id", id), ("$state", state.Name()), ("$at", at.ToUnixTimeMilliseconds()), ("$message", message)) == 1);
+
+    /// <summary>The refusals kept of a sandbox's runs (of one run when <paramref name="run"/> is set), in order.</summary>
+    public IReadOnlyList<(int Run, Refusal Refusal)> Refusals(string id, int? run = null) => Locked(() =>
+    {
+        using var cmd = Command("SELECT run, call, reason, errno FROM refusals WHERE sandbox_id = $id"
+                                + (run is null ? "" : " AND run = $run") + " ORDER BY run, seq");
+        cmd.Parameters.AddWithValue("$id", id);
+        if (run is { } r) cmd.Parameters.AddWithValue("$run", r);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<(int, Refusal)>();
+        while (reader.Read()) list.Add((reader.GetInt32(0), new Refusal(reader.GetString(1), reader.GetString(2), reader.GetString(3))));
+        return (IReadOnlyList<(int Run, Refusal Refusal)>)list;
+    });
 
     /// <summary>The finished runs of a sandbox, first run first.</summary>
     public IReadOnlyList<RunRecord> Runs(string id) => Locked(() =>
@@ -350,6 +382,7 @@ public sealed class StateStore : IDisposable
             Execute("DELETE FROM log_chunks WHERE sandbox_id = $id", ("$id", id));
             Execute("DELETE FROM log_dropped WHERE sandbox_id = $id", ("$id", id));
             Execute("DELETE FROM runs WHERE sandbox_id = $id", ("$id", id));
+            Execute("DELETE FROM refusals WHERE sandbox_id = $id", ("$id", id));
             return Execute("DELETE FROM sandboxes WHERE id = $id", ("$id", id)) == 1;
         });
     });

@@ -407,7 +407,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             if (delay is { } wait)
             {
                 live.Sink.Flush();
-                State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, now + wait);
+                State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, now + wait, result.Refusals);
                 lock (_gate)
                 {
                     // A kill that came while this run ended finds no handle and no backoff: it is honoured here.
@@ -421,7 +421,7 @@ public sealed partial class Supervisor : IAsyncDisposable
                 return;
             }
             live.Sink.Complete();
-            State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message);
+            State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, refusals: result.Refusals);
             if (resume) State.MarkForResume(live.Id);
         }
         catch (ObjectDisposedException)

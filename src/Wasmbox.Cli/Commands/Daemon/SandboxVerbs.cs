@@ -36,6 +36,31 @@ internal static class SandboxVerbs
         return command;
     }
 
+    public static Command Audit()
+    {
+        var host = HostOption.Create();
+        var id = Id();
+        var run = new Option<int?>("--run") { Description = "Only run N's refusals (1 is the first). Default: every run.", HelpName = "N" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+        var command = new Command("audit",
+            "List the WASI calls a sandbox's policy refused (call, errno, reason with the path or address), recorded when each run ends; the first 256 of a run are kept, all are counted.")
+            { id, run, json, host };
+        command.SetAction(parsed => HostOption.Call(parsed, host, async scope =>
+        {
+            var view = await scope.Client.AuditAsync(parsed.GetValue(id)!, parsed.GetValue(run) is { } r ? $"?run={r}" : "");
+            if (parsed.GetValue(json))
+            {
+                scope.Stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(view, Core.Api.ApiJson.Default.AuditView));
+                return 0;
+            }
+            scope.Stdout.WriteLine("RUN  CALL                     ERRNO       REASON");
+            foreach (var e in view.Refusals) scope.Stdout.WriteLine($"{e.Run,-4} {e.Call,-24} {e.Errno,-11} {e.Reason}");
+            if (view.Dropped > 0) scope.Stderr.WriteLine($"wasmbox: notice: {view.Dropped} more refusals were counted but not kept (256 per run)");
+            return 0;
+        }));
+        return command;
+    }
+
     public static Command Kill()
     {
         var host = HostOption.Create();
