@@ -103,6 +103,50 @@ public class DaemonCliAndSafetyTests
         Assert.Equal(125, daemon.Cli("audit", "--run", "2", "writer").Exit);
     }
 
+    /// <summary>
+    /// Issue 13 item 6: the stats of a memory-hungry jailed guest rise while it holds its memory and stay under the
+    /// jail's cap; the CLI shows the same sample; a sandbox that ended samples as zeros.
+    /// </summary>
+    [Fact]
+    public async Task Stats_OfAMemoryHungryGuest_RiseAndStayUnderItsLimit()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/bwrap")) Assert.Skip("the jail tier needs Linux and bubblewrap (apt-get install -y bubblewrap)");
+        if (!File.Exists("/sys/fs/cgroup/cgroup.controllers") && !Directory.Exists("/sys/fs/cgroup/memory")) Assert.Skip("the jail's memory figures need a memory cgroup on this host");
+        using var daemon = DaemonProcess.Start();
+        var sha = await daemon.UploadAsync(Guests.C("hold"));
+        var spawned = await daemon.SpawnAsync(sha, """{"isolation":"jail","max-memory":"128MiB","timeout":"60s"}""", "48", "4");
+
+        StatsView? sample = null;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < until)
+        {
+            var (status, body, _) = await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/stats");
+            Assert.Equal(200, status);
+            sample = JsonSerializer.Deserialize(body, ApiJson.Default.StatsView)!;
+            if (sample.MemoryBytes > 48L << 20) break;
+        }
+        Assert.NotNull(sample);
+        Assert.Equal("running", sample.State);
+        Assert.True(sample.MemoryBytes > 48L << 20, $"memory stayed at {sample.MemoryBytes} bytes");
+        Assert.Equal((128L << 20) + (64L << 20), sample.MemoryLimitBytes);
+        Assert.True(sample.MemoryBytes < sample.MemoryLimitBytes);
+        Assert.True(sample.Pids >= 1);
+        Assert.True(sample.UptimeSeconds > 0);
+
+        var cli = daemon.Cli("stats", "--no-stream", "--json", spawned.Id);
+        Assert.Equal(0, cli.Exit);
+        var fromCli = Assert.Single(JsonSerializer.Deserialize(cli.Stdout, ApiJson.Default.ListStatsView)!);
+        Assert.Equal(spawned.Id, fromCli.Id);
+        var table = daemon.Cli("stats", "--no-stream", spawned.Id);
+        Assert.Contains("MEM / LIMIT", table.Stdout);
+        Assert.Contains("192MiB", table.Stdout);
+
+        Assert.Equal("exited", (await daemon.WaitAsync(spawned.Id)).State);
+        var ended = JsonSerializer.Deserialize((await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/stats")).Body, ApiJson.Default.StatsView)!;
+        Assert.Equal(0, ended.MemoryBytes);
+        Assert.Equal("exited", ended.State);
+    }
+
     [Theory]
     [InlineData("--version")]
     [InlineData("--help")]

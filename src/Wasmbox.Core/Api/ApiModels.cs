@@ -75,6 +75,19 @@ public sealed record AuditView(string SandboxId, long Total, long Dropped, IRead
 /// <param name="Errno">The errno the guest got, by its witx name (perm, notcapable, acces).</param>
 public sealed record AuditEntry(int Run, string Call, string Reason, string Errno);
 
+/// <summary>
+/// One sample of a sandbox's use (<c>GET /v1/sandboxes/{id}/stats</c>, <c>GET /v1/stats</c>, <c>wasmbox stats</c>), read
+/// from its worker's cgroup (the jail) or <c>/proc</c> entry while a run is running; zeros and nulls otherwise.
+/// </summary>
+/// <param name="CpuPercent">CPU used over the sampling interval, in percent of one core (200 = two cores busy).</param>
+/// <param name="MemoryBytes">Memory in use: the jail's cgroup (worker, runtime and guest), else the worker's resident set.</param>
+/// <param name="MemoryLimitBytes">The cgroup's cap (--max-memory plus the runtime's headroom); null without one.</param>
+/// <param name="Pids">Processes in the jail's cgroup; null outside the jail.</param>
+/// <param name="Restarts">Runs after the first.</param>
+public sealed record StatsView(
+    string Id, string? Name, string State, int Run, int Restarts, double UptimeSeconds, double CpuSeconds, double CpuPercent,
+    long MemoryBytes, long? MemoryLimitBytes, int? Pids, DateTimeOffset At);
+
 /// <summary><c>GET /v1/info</c>: who is answering, and whether its state database passes SQLite's integrity check.</summary>
 /// <param name="Integrity">"ok", or the first problem <c>PRAGMA integrity_check</c> found.</param>
 public sealed record DaemonInfo(string Version, int Pid, string DataDir, int LiveSandboxes, int MaxSandboxes, int LostAtStart, string Integrity);
@@ -103,6 +116,8 @@ public static class ProblemTypes
 [JsonSerializable(typeof(List<SandboxView>))]
 [JsonSerializable(typeof(DaemonInfo))]
 [JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(StatsView))]
+[JsonSerializable(typeof(List<StatsView>))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(RunReport))]
 public sealed partial class ApiJson : JsonSerializerContext;

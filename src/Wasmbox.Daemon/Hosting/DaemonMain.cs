@@ -100,6 +100,7 @@ public static class DaemonMain
             });
         }
         SandboxApi.Map(app, supervisor);
+        StatsApi.Map(app, supervisor);
         app.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
 
         // umask 077 while Kestrel creates the socket: it is born 0600, never briefly open to others.

@@ -263,6 +263,15 @@ public sealed partial class Supervisor : IAsyncDisposable
         else handle?.Kill();
     }
 
+    /// <summary>The sandbox's record and, while a run of it is running, a sample of that run's use (else null).</summary>
+    public (SandboxRecord Record, LiveUsage? Usage) Sample(string idOrName)
+    {
+        var record = Get(idOrName);
+        IStartedSandbox? handle;
+        lock (_gate) handle = _live.TryGetValue(record.Id, out var live) ? live.Handle : null;
+        return (record, handle?.Sample());
+    }
+
     /// <summary>Waits until the sandbox is final and returns its final record; at once for one already final.</summary>
     public async Task<SandboxRecord> WaitAsync(string idOrName, CancellationToken cancellationToken = default)
     {
