@@ -114,7 +114,7 @@ public class DaemonCliAndSafetyTests
         if (!File.Exists("/sys/fs/cgroup/cgroup.controllers") && !Directory.Exists("/sys/fs/cgroup/memory")) Assert.Skip("the jail's memory figures need a memory cgroup on this host");
         using var daemon = DaemonProcess.Start();
         var sha = await daemon.UploadAsync(Guests.C("hold"));
-        var spawned = await daemon.SpawnAsync(sha, """{"isolation":"jail","max-memory":"128MiB","timeout":"60s"}""", "48", "4");
+        var spawned = await daemon.SpawnAsync(sha, """{"isolation":"jail","max-memory":"128MiB","timeout":"120s"}""", "48", "60");
 
         StatsView? sample = null;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -141,10 +141,11 @@ public class DaemonCliAndSafetyTests
         Assert.Contains("MEM / LIMIT", table.Stdout);
         Assert.Contains("192MiB", table.Stdout);
 
-        Assert.Equal("exited", (await daemon.WaitAsync(spawned.Id)).State);
+        Assert.Equal(0, daemon.Cli("kill", spawned.Id).Exit);
+        Assert.Equal("killed", (await daemon.WaitAsync(spawned.Id)).State);
         var ended = JsonSerializer.Deserialize((await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/stats")).Body, ApiJson.Default.StatsView)!;
         Assert.Equal(0, ended.MemoryBytes);
-        Assert.Equal("exited", ended.State);
+        Assert.Equal("killed", ended.State);
     }
 
     [Theory]
@@ -336,15 +337,16 @@ public class DaemonCliAndSafetyTests
     {
         RequireLinux();
         var dir = new TempDir("wasmbox-daemon");
-        var first = DaemonProcess.Start(dir, "--shutdown-grace", "2s");
+        var first = DaemonProcess.Start(dir, "--shutdown-grace", "5s");
         var spin = await first.UploadAsync(Guests.C("spin"));
-        var echo = await first.UploadAsync(Guests.C("cat_stdin"));
+        var hold = await first.UploadAsync(Guests.C("hold"));
         var plain = await first.SpawnAsync(spin, """{"isolation":"process","timeout":"120s"}""");
         var (_, body, _) = await first.SendAsync(HttpMethod.Post, "v1/sandboxes",
             $$"""{"module_sha256":"{{spin}}","policy":{"isolation":"process","timeout":"120s"},"restart":"always"}""");
         var service = JsonSerializer.Deserialize(body, ApiJson.Default.SandboxView)!;
-        var quick = await first.SpawnAsync(echo, """{"isolation":"process"}""");
-        Poll.Until(() => ProcessTree.Descendants(first.Process.Id, "wasmbox-worker").Count, n => n >= 2, TimeSpan.FromSeconds(20));
+        // Ends by itself a second after it starts: within the grace.
+        var quick = await first.SpawnAsync(hold, """{"isolation":"process"}""", "0", "1");
+        Poll.Until(() => first.SendAsync(HttpMethod.Get, $"v1/sandboxes/{quick.Id}/logs").GetAwaiter().GetResult().Body, b => b.Contains("holding"), TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, first.Terminate(TimeSpan.FromSeconds(30)));
         first.Http.Dispose();
