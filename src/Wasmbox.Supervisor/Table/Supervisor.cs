@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
+using Wasmbox.Supervisor.Events;
 using Wasmbox.Supervisor.Logs;
 using Wasmbox.Supervisor.Modules;
 using Wasmbox.Supervisor.State;
@@ -44,6 +45,7 @@ public sealed partial class Supervisor : IAsyncDisposable
         Logs = new LogStore(state, options.Logs, options.Time);
         Modules = new ModuleStore(dataDir, options.MaxModuleBytes);
         LostAtOpen = lost;
+        Events = new EventHub(options.Time);
     }
 
     public string DataDir { get; }
@@ -55,6 +57,12 @@ public sealed partial class Supervisor : IAsyncDisposable
     public LogStore Logs { get; }
 
     public ModuleStore Modules { get; }
+
+    /// <summary>Every change of a sandbox's life, numbered, for <c>/v1/events</c> and the metrics (<see cref="EventHub"/>).</summary>
+    public EventHub Events { get; }
+
+    /// <summary>Numbers other parts of the daemon set for the metrics (pool size).</summary>
+    public SupervisorGauges Gauges { get; } = new();
 
     /// <summary>How many records this open found live and marked lost.</summary>
     public int LostAtOpen { get; }
@@ -73,8 +81,11 @@ public sealed partial class Supervisor : IAsyncDisposable
         try
         {
             state = StateStore.Open(Path.Combine(dataDir, "state.db"));
+            var wasLive = state.List().Where(r => !r.State.IsFinal()).ToList();
             var lost = state.MarkLiveAsLost(options.Time.GetUtcNow(), LostMessage);
-            return Task.FromResult(new Supervisor(dataDir, starter, options, dataDirLock, state, lost));
+            var supervisor = new Supervisor(dataDir, starter, options, dataDirLock, state, lost);
+            supervisor.Events.PublishAll(wasLive.Select(r => SandboxEvent.Lost(r, LostMessage)));
+            return Task.FromResult(supervisor);
         }
         catch
         {
@@ -116,6 +127,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             live = new Live(id, request.ModuleSha256, sink);
             _live.Add(id, live);
         }
+        Events.Publish(SandboxEvent.Created(record));
 
         IStartedSandbox handle;
         try
@@ -136,6 +148,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             killNow = live.KillRequested;
         }
         State.MarkRunning(id, _time.GetUtcNow(), handle.WorkerInfo);
+        Events.Publish(SandboxEvent.Started(record));
         if (killNow) handle.Kill();
         live.Observer = ObserveAsync(live, handle);
         return Get(id);
@@ -250,6 +263,7 @@ public sealed partial class Supervisor : IAsyncDisposable
         {
             // Left as they are: still live in the database, so the next daemon marks them lost.
         }
+        Events.Complete();
         Logs.AbandonAll();
         State.Dispose();
         _lock.Dispose();
@@ -259,6 +273,7 @@ public sealed partial class Supervisor : IAsyncDisposable
     internal void Crash()
     {
         lock (_gate) _closing = true;
+        Events.Complete();
         Logs.AbandonAll();
         State.Dispose();
         _lock.Dispose();
@@ -285,6 +300,8 @@ public sealed partial class Supervisor : IAsyncDisposable
             live.Sink.Complete();
             var state = SandboxStates.FromOutcome(result.Outcome.Kind);
             State.MarkFinished(live.Id, state, _time.GetUtcNow(), RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message);
+            var name = State.Get(live.Id)?.Name;
+            Events.PublishAll([.. SandboxEvent.LimitsHitBy(live.Id, name, result), SandboxEvent.Ended(live.Id, name, result)]);
         }
         catch (ObjectDisposedException)
         {
