@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Wasmbox.Core.Policy;
 using Wasmbox.Daemon.Api;
+using Wasmbox.Daemon.Metrics;
 using Wasmbox.Supervisor.State;
 using Wasmbox.Supervisor.Table;
 using SupervisorCore = Wasmbox.Supervisor.Table.Supervisor;
@@ -99,6 +100,8 @@ public static class DaemonMain
             });
         }
         SandboxApi.Map(app, supervisor);
+        EventsApi.Map(app, supervisor);
+        MetricsApi.Map(app, new DaemonMetrics(supervisor));
         app.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
 
         // umask 077 while Kestrel creates the socket: it is born 0600, never briefly open to others.
