@@ -15,7 +15,7 @@ public enum EventKind
     Exited,
     /// <summary>A restart policy starts it again: <c>reason</c>, <c>backoff_ms</c>, <c>restart_count</c>.</summary>
     Restarted,
-    /// <summary>One limit of its policy was reached during a run: <c>limit</c> (max_memory, fuel, timeout, cpu_time, …). Published at
+    /// <summary>One limit of its policy was reached during a run: <c>limit</c> (max-memory, fuel, timeout, cpu-time, …, as in the report). Published at
     /// the run's end, once per limit in the report's <c>limits_hit</c>, before the <see cref="Exited"/> or <see cref="Killed"/> event.</summary>
     LimitHit,
     /// <summary>The policy refused a WASI call or a destination: <c>call</c>, <c>path</c> or <c>address</c>, <c>reason</c>. Defined, not yet
