@@ -163,6 +163,30 @@ public class EventsAndMetricsTests
     }
 
     [Fact]
+    public async Task Metrics_OnTcp_NeedTheTokenLikeEveryRoute()
+    {
+        RequireLinux();
+        using var tmp = new TempDir();
+        var token = tmp.Write("token", "0123456789abcdef0123456789abcdef\n");
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        using var daemon = DaemonProcess.Start("--tcp", $"127.0.0.1:{port}", "--token-file", token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        using var anonymous = await http.GetAsync("metrics", Ct);
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "metrics");
+        authorized.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "0123456789abcdef0123456789abcdef");
+        using var scraped = await http.SendAsync(authorized, Ct);
+
+        Assert.Equal(401, (int)anonymous.StatusCode);
+        Assert.Equal(200, (int)scraped.StatusCode);
+        Assert.Equal(0, PrometheusText.Parse(await scraped.Content.ReadAsStringAsync(Ct)).Value("wasmbox_spawns_total"));
+        Assert.Equal(200, (await daemon.SendAsync(HttpMethod.Get, "metrics")).Status); // the socket needs none
+    }
+
+    [Fact]
     public void PrometheusText_RejectsWhatAScraperWouldRefuse()
     {
         string[] bad =

@@ -15,7 +15,7 @@ namespace Wasmbox.Daemon.Metrics;
 /// without knowing about metrics: the restart policy's <c>restarted</c>, the pool's <c>pool_empty</c>, the worker's
 /// <c>refused</c> (once it reports them).</para>
 /// <para>Per-sandbox series (CPU seconds, fuel, peak memory, labelled <c>sandbox</c> with the name, else the id) are capped
-/// at <see cref="MaxSandboxSeries"/> sandboxes: a new sandbox past the cap evicts the one updated longest ago (all three
+/// at <see cref="MaxSandboxSeries"/> sandboxes (by default): a new sandbox past the cap evicts the one updated longest ago (all three
 /// of its series), and <c>wasmbox_sandbox_series_evicted_total</c> counts the evictions. Every other label takes values
 /// from a fixed list (states, outcomes, limits, WASI call names), so its cardinality is bounded by the code.</para>
 /// <para>The registry is a private one, not prometheus-net's static default: the default registers the .NET event-counter
@@ -24,7 +24,7 @@ namespace Wasmbox.Daemon.Metrics;
 /// </remarks>
 internal sealed class DaemonMetrics
 {
-    /// <summary>How many sandboxes get per-sandbox series at once.</summary>
+    /// <summary>How many sandboxes get per-sandbox series at once, by default.</summary>
     public const int MaxSandboxSeries = 500;
 
     /// <summary>Buckets of the create → running histogram, in seconds: a cached jailed start is tens of ms, a first compile seconds.</summary>
@@ -52,10 +52,13 @@ internal sealed class DaemonMetrics
     private readonly Counter _sandboxFuel;
     private readonly Gauge _sandboxMemory;
     private readonly Counter _evicted;
+    private readonly int _maxSandboxSeries;
 
-    public DaemonMetrics(SupervisorCore supervisor)
+    public DaemonMetrics(SupervisorCore supervisor, int maxSandboxSeries = MaxSandboxSeries)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSandboxSeries, 1);
         _supervisor = supervisor;
+        _maxSandboxSeries = maxSandboxSeries;
         var f = Prometheus.Metrics.WithCustomRegistry(_registry);
         _sandboxes = f.CreateGauge("wasmbox_sandboxes", "Sandboxes in the daemon's table by state (live and ended records that were not removed).", ["state"]);
         _spawns = f.CreateCounter("wasmbox_spawns_total", "Sandboxes created since the daemon started.");
@@ -72,7 +75,7 @@ internal sealed class DaemonMetrics
         _sandboxCpu = f.CreateCounter("wasmbox_sandbox_cpu_seconds_total", "CPU seconds of a sandbox's ended runs (capped set of sandboxes, see docs/metrics.md).", ["sandbox"]);
         _sandboxFuel = f.CreateCounter("wasmbox_sandbox_fuel_consumed_total", "Fuel (instructions budget units) a sandbox's ended runs consumed, where fuel was metered.", ["sandbox"]);
         _sandboxMemory = f.CreateGauge("wasmbox_sandbox_peak_memory_bytes", "Peak linear memory of a sandbox's last ended run, in bytes.", ["sandbox"]);
-        _evicted = f.CreateCounter("wasmbox_sandbox_series_evicted_total", $"Sandboxes whose per-sandbox series were dropped to keep at most {MaxSandboxSeries}.");
+        _evicted = f.CreateCounter("wasmbox_sandbox_series_evicted_total", $"Sandboxes whose per-sandbox series were dropped to keep at most {maxSandboxSeries}.");
 
         // Every value of a fixed label exists from the start at 0, so a query over it never finds the series missing.
         foreach (var s in Enum.GetValues<SandboxState>()) _sandboxes.WithLabels(s.Name());
@@ -142,7 +145,7 @@ internal sealed class DaemonMetrics
         if (_sandboxNodes.TryGetValue(label, out var node)) _sandboxOrder.Remove(node);
         else
         {
-            while (_sandboxNodes.Count >= MaxSandboxSeries && _sandboxOrder.First is { } oldest)
+            while (_sandboxNodes.Count >= _maxSandboxSeries && _sandboxOrder.First is { } oldest)
             {
                 _sandboxOrder.RemoveFirst();
                 _sandboxNodes.Remove(oldest.Value);
