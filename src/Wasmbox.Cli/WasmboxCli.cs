@@ -44,6 +44,8 @@ public static class WasmboxCli
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Wait());
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Remove());
         root.Subcommands.Add(new Commands.Daemon.EventsCommand().Command);
+        root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Audit());
+        root.Subcommands.Add(new Commands.Daemon.StatsCommand().Command);
 
         // `wasmbox daemon …` hands every word to wasmbox-daemon, --help included.
         if (args is ["daemon", .. var daemonArgs])

@@ -36,6 +36,16 @@ public sealed class SandboxHandle : IDisposable
 
     internal CancellationToken StopToken => _stop.Token;
 
+    private volatile Jail.Workers.LiveWorker? _worker;
+
+    /// <summary>
+    /// The sandbox's use now (CPU, memory against its cap, processes, uptime), read from its worker's cgroup or
+    /// <c>/proc</c> entry; null before its worker runs, after it ended, and in tier none (no process of its own).
+    /// </summary>
+    public LiveUsage? Sample() => _worker?.Sample();
+
+    internal void Attach(Jail.Workers.LiveWorker worker) => _worker = worker;
+
     internal void Finish(RunResult result) => _done.TrySetResult(result);
 
     public void Dispose()

@@ -27,7 +27,7 @@ public static class SandboxLauncher
         ArgumentNullException.ThrowIfNull(request);
         var tier = TierChoice.For(request.Policy, request.Notice ?? (_ => { }));
         var handle = new SandboxHandle(tier);
-        var thread = new Thread(() => handle.Finish(RunSafely(request, tier, handle.StopToken)))
+        var thread = new Thread(() => handle.Finish(RunSafely(request, tier, handle.StopToken, handle.Attach)))
         {
             IsBackground = true,
             Name = "wasmbox-sandbox",
@@ -44,13 +44,13 @@ public static class SandboxLauncher
         return RunSafely(request, tier, stop);
     }
 
-    private static RunResult RunSafely(LaunchRequest request, IsolationTier tier, CancellationToken stop)
+    private static RunResult RunSafely(LaunchRequest request, IsolationTier tier, CancellationToken stop, Action<Jail.Workers.LiveWorker>? started = null)
     {
         try
         {
             return tier == IsolationTier.None
                 ? InProcessTier.Run(request, stop)
-                : WorkerTier.Run(request, tier, tierWasChosen: request.Policy.Isolation is not null, stop);
+                : WorkerTier.Run(request, tier, tierWasChosen: request.Policy.Isolation is not null, stop, started);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -226,7 +226,7 @@ public static class Sandbox
             limits.Fuel is { } budget ? budget - store.Fuel : null,
             PeakMemory(instance),
             limitsHit);
-        return new RunResult(outcome, usage, module.Sha256);
+        return new RunResult(outcome, usage, module.Sha256) { Refusals = wasiSession.Refusals };
     }
 
     /// <summary>Cancels <paramref name="interrupt"/> once <paramref name="clock"/> shows <paramref name="limit"/>; until then, waits again.</summary>

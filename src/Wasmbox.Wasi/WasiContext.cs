@@ -33,6 +33,9 @@ public sealed partial class WasiContext : IDisposable
 
     public Quotas Quotas { get; }
 
+    /// <summary>The policy refusals of this run (the audit trail).</summary>
+    public RefusalLog Refusals { get; } = new();
+
     private void AddOrThrow(WasiFd fd)
     {
         if (Fds.Add(fd, out _) != Errno.Success)

@@ -11,6 +11,25 @@ public class ReportTests
         return JsonDocument.Parse(File.ReadAllText(report)).RootElement;
     }
 
+    /// <summary>Issue 13 item 4: the report counts the calls the policy refused, in every tier (a worker sends them with its result).</summary>
+    [Theory]
+    [InlineData("none")]
+    [InlineData("process")]
+    [InlineData("jail")]
+    public void Report_CountsPolicyRefusals(string tier)
+    {
+        if (tier == "jail" && (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/bwrap")))
+            Assert.Skip("the jail tier needs Linux and bubblewrap (apt-get install -y bubblewrap)");
+        using var tmp = new TempDir();
+        var ro = tmp.Dir("ro");
+        var json = RunWithReport(tmp, "--isolation", tier, "--ro-dir", ro + "::/ro", Guests.C("files"), "write", "/ro/new.txt", "x");
+        Assert.Equal(1, json.GetProperty("exit_code").GetInt32());
+        Assert.Equal(1, json.GetProperty("refusals").GetInt64());
+        Assert.Empty(Directory.GetFileSystemEntries(ro));
+        var clean = RunWithReport(tmp, "--isolation", tier, "examples/hello.wasm");
+        Assert.Equal(0, clean.GetProperty("refusals").GetInt64());
+    }
+
     [Fact]
     public void Report_Exited_HasUsageAndHash()
     {

@@ -52,6 +52,37 @@ public class DaemonApiTests
         Assert.Equal(exit, done.ExitStatus);
     }
 
+    /// <summary>Issue 13 item 1 through the real daemon: a trapping guest under on-failure:1 runs twice, each run in a
+    /// worker of its own, and both runs' reports and output stay addressable.</summary>
+    [Fact]
+    public async Task Spawn_RestartOnFailure_RunsAgainAndKeepsEveryRun()
+    {
+        RequireLinux();
+        using var daemon = DaemonProcess.Start();
+        var sha = await daemon.UploadAsync(Guests.C("trap"));
+
+        var (status, body, _) = await daemon.SendAsync(HttpMethod.Post, "v1/sandboxes",
+            $$"""{"module_sha256":"{{sha}}","policy":{"isolation":"process"},"restart":"on-failure:1"}""");
+        Assert.Equal(201, status);
+        var spawned = JsonSerializer.Deserialize(body, ApiJson.Default.SandboxView)!;
+        Assert.Equal("on-failure:1", spawned.Restart);
+        var done = await daemon.WaitAsync(spawned.Id);
+
+        Assert.Equal("trapped", done.State);
+        Assert.Equal(2, done.Run);
+        var (_, one, _) = await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}");
+        var record = JsonSerializer.Deserialize(one, ApiJson.Default.SandboxView)!;
+        Assert.Equal(["1 trapped", "2 trapped"], record.Runs!.Select(r => $"{r.Run} {r.State}"));
+        var (_, second, _) = await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/logs?run=2");
+        Assert.Equal("about to trap\n", second);
+        var (_, all, _) = await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/logs");
+        Assert.Equal("about to trap\nabout to trap\n", all);
+        var (badStatus, problem, _) = await daemon.SendAsync(HttpMethod.Post, "v1/sandboxes",
+            $$"""{"module_sha256":"{{sha}}","policy":{"isolation":"process"},"restart":"sometimes"}""");
+        Assert.Equal(400, badStatus);
+        Assert.Contains("write no, on-failure, on-failure:N", problem);
+    }
+
     [Fact]
     public async Task Kill_SpinningGuest_EndsKilled137AndNoWorkerIsLeft()
     {

@@ -55,6 +55,98 @@ public class DaemonCliAndSafetyTests
         Assert.Empty(JsonSerializer.Deserialize(daemon.Cli("ps", "-a", "--json").Stdout, ApiJson.Default.ListSandboxView)!);
     }
 
+    [Fact]
+    public void CliVerbs_SpawnWithRestart_PsShowsRunsAndLogsTakesRun()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the daemon listens on a Unix socket and starts Linux workers");
+        using var daemon = DaemonProcess.Start();
+
+        var spawn = daemon.Cli("spawn", "--isolation", "process", "--restart", "on-failure:2", "--name", "crashy", Guests.C("trap"));
+        Assert.True(spawn.Exit == 0, spawn.Stderr);
+        Assert.Equal(134, daemon.Cli("wait", "crashy").Exit);
+
+        var ps = daemon.Cli("ps", "-a");
+        Assert.Contains("RUN", ps.Stdout);
+        var row = ps.Stdout.Split('\n').Single(l => l.Contains("crashy", StringComparison.Ordinal));
+        Assert.Contains(" 3 ", row); // the third run was the last
+        var logs = daemon.Cli("logs", "--run", "3", "crashy");
+        Assert.Equal(0, logs.Exit);
+        Assert.Equal("about to trap\n", logs.Stdout);
+        var bad = daemon.Cli("spawn", "--restart", "sometimes", Guests.C("hello"));
+        Assert.Equal(125, bad.Exit);
+        Assert.StartsWith("wasmbox: restart policy 'sometimes'", Assert.Single(bad.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    /// <summary>Issue 13 item 4: a sandbox's refused calls are stored per run and listed by wasmbox audit (and the API).</summary>
+    [Fact]
+    public void Audit_ListsTheRefusedCallsOfEachRun()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the daemon listens on a Unix socket and starts Linux workers");
+        using var tmp = new TempDir();
+        var ro = tmp.Dir("ro");
+        using var daemon = DaemonProcess.Start("--allow-grant", tmp.Path);
+
+        var spawn = daemon.Cli("spawn", "--isolation", "process", "--ro-dir", ro + "::/ro", "--name", "writer", Guests.C("files"), "write", "/ro/new.txt", "x");
+        Assert.True(spawn.Exit == 0, spawn.Stderr);
+        Assert.Equal(1, daemon.Cli("wait", "writer").Exit);
+
+        var audit = daemon.Cli("audit", "writer");
+        Assert.Equal(0, audit.Exit);
+        var line = Assert.Single(audit.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
+        Assert.Contains("path_open", line);
+        Assert.Contains("perm", line);
+        Assert.Contains("'new.txt': write access in a read-only grant", line);
+        var json = JsonSerializer.Deserialize(daemon.Cli("audit", "--json", "writer").Stdout, ApiJson.Default.AuditView)!;
+        Assert.Equal(1, json.Total);
+        Assert.Equal(0, json.Dropped);
+        Assert.Empty(Directory.GetFileSystemEntries(ro));
+        Assert.Equal(125, daemon.Cli("audit", "--run", "2", "writer").Exit);
+    }
+
+    /// <summary>
+    /// Issue 13 item 6: the stats of a memory-hungry jailed guest rise while it holds its memory and stay under the
+    /// jail's cap; the CLI shows the same sample; a sandbox that ended samples as zeros.
+    /// </summary>
+    [Fact]
+    public async Task Stats_OfAMemoryHungryGuest_RiseAndStayUnderItsLimit()
+    {
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/bwrap")) Assert.Skip("the jail tier needs Linux and bubblewrap (apt-get install -y bubblewrap)");
+        if (!File.Exists("/sys/fs/cgroup/cgroup.controllers") && !Directory.Exists("/sys/fs/cgroup/memory")) Assert.Skip("the jail's memory figures need a memory cgroup on this host");
+        using var daemon = DaemonProcess.Start();
+        var sha = await daemon.UploadAsync(Guests.C("hold"));
+        var spawned = await daemon.SpawnAsync(sha, """{"isolation":"jail","max-memory":"128MiB","timeout":"60s"}""", "48", "4");
+
+        StatsView? sample = null;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < until)
+        {
+            var (status, body, _) = await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/stats");
+            Assert.Equal(200, status);
+            sample = JsonSerializer.Deserialize(body, ApiJson.Default.StatsView)!;
+            if (sample.MemoryBytes > 48L << 20) break;
+        }
+        Assert.NotNull(sample);
+        Assert.Equal("running", sample.State);
+        Assert.True(sample.MemoryBytes > 48L << 20, $"memory stayed at {sample.MemoryBytes} bytes");
+        Assert.Equal((128L << 20) + (64L << 20), sample.MemoryLimitBytes);
+        Assert.True(sample.MemoryBytes < sample.MemoryLimitBytes);
+        Assert.True(sample.Pids >= 1);
+        Assert.True(sample.UptimeSeconds > 0);
+
+        var cli = daemon.Cli("stats", "--no-stream", "--json", spawned.Id);
+        Assert.Equal(0, cli.Exit);
+        var fromCli = Assert.Single(JsonSerializer.Deserialize(cli.Stdout, ApiJson.Default.ListStatsView)!);
+        Assert.Equal(spawned.Id, fromCli.Id);
+        var table = daemon.Cli("stats", "--no-stream", spawned.Id);
+        Assert.Contains("MEM / LIMIT", table.Stdout);
+        Assert.Contains("192MiB", table.Stdout);
+
+        Assert.Equal("exited", (await daemon.WaitAsync(spawned.Id)).State);
+        var ended = JsonSerializer.Deserialize((await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/stats")).Body, ApiJson.Default.StatsView)!;
+        Assert.Equal(0, ended.MemoryBytes);
+        Assert.Equal("exited", ended.State);
+    }
+
     [Theory]
     [InlineData("--version")]
     [InlineData("--help")]
@@ -233,6 +325,42 @@ public class DaemonCliAndSafetyTests
         var info = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/info")).Body, ApiJson.Default.DaemonInfo)!;
         Assert.Equal("ok", info.Integrity);
         Assert.True(info.LostAtStart > 0);
+    }
+
+    /// <summary>
+    /// Issue 13 item 7: SIGTERM lets a sandbox that ends within --shutdown-grace end by itself, kills the rest, records
+    /// every final state; the next daemon finds none lost and resumes the one with a restart policy.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_RecordsEveryEnd_NothingLost_RestartPolicyResumes()
+    {
+        RequireLinux();
+        var dir = new TempDir("wasmbox-daemon");
+        var first = DaemonProcess.Start(dir, "--shutdown-grace", "2s");
+        var spin = await first.UploadAsync(Guests.C("spin"));
+        var echo = await first.UploadAsync(Guests.C("cat_stdin"));
+        var plain = await first.SpawnAsync(spin, """{"isolation":"process","timeout":"120s"}""");
+        var (_, body, _) = await first.SendAsync(HttpMethod.Post, "v1/sandboxes",
+            $$"""{"module_sha256":"{{spin}}","policy":{"isolation":"process","timeout":"120s"},"restart":"always"}""");
+        var service = JsonSerializer.Deserialize(body, ApiJson.Default.SandboxView)!;
+        var quick = await first.SpawnAsync(echo, """{"isolation":"process"}""");
+        Poll.Until(() => ProcessTree.Descendants(first.Process.Id, "wasmbox-worker").Count, n => n >= 2, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(0, first.Terminate(TimeSpan.FromSeconds(30)));
+        first.Http.Dispose();
+
+        using var second = DaemonProcess.Start(dir);
+        var info = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/info")).Body, ApiJson.Default.DaemonInfo)!;
+        Assert.Equal(0, info.LostAtStart);
+        var list = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/sandboxes")).Body, ApiJson.Default.ListSandboxView)!;
+        Assert.DoesNotContain(list, s => s.State == "lost");
+        Assert.Equal("exited", list.Single(s => s.Id == quick.Id).State);
+        var killed = list.Single(s => s.Id == plain.Id);
+        Assert.Equal("killed", killed.State);
+        Assert.Equal("stopped because the daemon shut down", killed.Message);
+        var resumed = list.Single(s => s.Id == service.Id);
+        Assert.Equal("running", resumed.State);
+        Assert.Equal(2, resumed.Run);
     }
 
     [Fact]

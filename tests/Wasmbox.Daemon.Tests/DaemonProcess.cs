@@ -52,7 +52,9 @@ public sealed class DaemonProcess : IDisposable
         var dataDir = Path.Combine(dir.Path, "data");
         var socket = Path.Combine(dir.Path, "d.sock");
         string[] tiers = extra.Contains("--allow-isolation") ? [] : ["--allow-isolation", "process", "--allow-isolation", "jail"];
-        var process = StartRaw(["--socket", socket, "--data-dir", dataDir, .. tiers, .. extra]);
+        // A test's daemon stops at once at its end unless the test is about the grace: sandboxes left running are killed.
+        string[] grace = extra.Contains("--shutdown-grace") ? [] : ["--shutdown-grace", "0s"];
+        var process = StartRaw(["--socket", socket, "--data-dir", dataDir, .. tiers, .. grace, .. extra]);
         var daemon = new DaemonProcess(dir, dataDir, socket, process);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (daemon._output) daemon._output.Add(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (daemon._output) daemon._output.Add(e.Data); };
@@ -158,6 +160,14 @@ public sealed class DaemonProcess : IDisposable
     }
 
     public static ProblemDetails Problem(string body) => JsonSerializer.Deserialize(body, ApiJson.Default.ProblemDetails)!;
+
+    /// <summary>SIGTERM, and waits until the daemon has exited (its graceful shutdown).</summary>
+    public int Terminate(TimeSpan within)
+    {
+        using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) term.WaitForExit();
+        if (!Process.WaitForExit(within)) throw new TimeoutException($"the daemon did not exit within {within} of SIGTERM: {Output}");
+        return Process.ExitCode;
+    }
 
     /// <summary>SIGKILL: nothing of the daemon's own cleanup runs.</summary>
     public void KillHard()

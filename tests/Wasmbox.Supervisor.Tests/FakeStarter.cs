@@ -8,7 +8,11 @@ namespace Wasmbox.Supervisor.Tests;
 /// <summary>A starter whose guests do what the test says: print, end with an outcome, hang until killed, or fail to start.</summary>
 internal sealed class FakeStarter : ISandboxStarter
 {
+    /// <summary>The latest run of each sandbox (a restart replaces it).</summary>
     public ConcurrentDictionary<string, FakeSandbox> Started { get; } = new();
+
+    /// <summary>Every run started, in order.</summary>
+    public ConcurrentQueue<FakeSandbox> Runs { get; } = new();
 
     /// <summary>What the next guests do; the default hangs until killed.</summary>
     public Func<SandboxStartRequest, FakeSandbox> Behaviour { get; set; } = r => FakeSandbox.Hang(r);
@@ -17,6 +21,7 @@ internal sealed class FakeStarter : ISandboxStarter
     {
         var sandbox = Behaviour(request);
         Started[request.Id] = sandbox;
+        Runs.Enqueue(sandbox);
         return sandbox;
     }
 
@@ -49,6 +54,8 @@ internal sealed class FakeSandbox : IStartedSandbox
     public void End(RunOutcome outcome) => End(outcome, ResourceUsage.Zero);
 
     public void End(RunOutcome outcome, ResourceUsage usage) => _done.TrySetResult(new RunResult(outcome, usage, Request.ModuleSha256));
+
+    public void End(RunResult result) => _done.TrySetResult(result);
 
     public void Fault(Exception e) => _done.TrySetException(e);
 

@@ -82,6 +82,12 @@ internal sealed class DaemonClient : IDisposable
         return await ReadAsync(response, ApiJson.Default.SandboxView);
     }
 
+    public async Task<AuditView> AuditAsync(string id, string query)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, $"v1/sandboxes/{Uri.EscapeDataString(id)}/audit{query}"));
+        return await ReadAsync(response, ApiJson.Default.AuditView);
+    }
+
     public async Task<SandboxView> KillAsync(string id)
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, $"v1/sandboxes/{Uri.EscapeDataString(id)}/kill"));
@@ -98,6 +104,27 @@ internal sealed class DaemonClient : IDisposable
     {
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"v1/sandboxes/{Uri.EscapeDataString(id)}{(force ? "?force=true" : "")}"));
     }
+
+    /// <summary>One sample of the named sandboxes (every live one when none is named).</summary>
+    public async Task<List<StatsView>> StatsAsync(IReadOnlyList<string> ids)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "v1/stats" + IdsQuery(ids, "?")));
+        return await ReadAsync(response, ApiJson.Default.ListStatsView);
+    }
+
+    /// <summary>Calls <paramref name="each"/> with every sample the daemon streams (one per sandbox per second) until it stops.</summary>
+    public async Task StreamStatsAsync(IReadOnlyList<string> ids, Action<StatsView> each)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, "v1/stats?stream=true" + IdsQuery(ids, "&")), stream: true);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Length > 0) each(JsonSerializer.Deserialize(line, ApiJson.Default.StatsView)!);
+        }
+    }
+
+    private static string IdsQuery(IReadOnlyList<string> ids, string separator) =>
+        ids.Count == 0 ? "" : separator + "ids=" + string.Join(',', ids.Select(Uri.EscapeDataString));
 
     /// <summary>Copies the logs to <paramref name="output"/> as they arrive; returns the dropped byte count the daemon reported.</summary>
     public async Task<long> CopyLogsAsync(string id, string query, Stream output)

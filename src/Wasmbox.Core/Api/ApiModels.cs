@@ -17,13 +17,17 @@ public sealed record SpawnRequest(
     string? Name,
     IReadOnlyDictionary<string, string>? Labels,
     string? StdinBase64,
-    string? Argv0);
+    string? Argv0)
+{
+    /// <summary><c>no</c> (default), <c>on-failure[:N]</c>, <c>always</c> or <c>unless-stopped</c>: when the sandbox runs again after a run ends.</summary>
+    public string? Restart { get; init; }
+}
 
 /// <summary>A module the daemon holds (<c>POST /v1/modules</c>, <c>GET /v1/modules/{sha256}</c>).</summary>
 public sealed record ModuleView(string Sha256, long Size);
 
 /// <summary>A sandbox as <c>GET /v1/sandboxes/{id}</c> and <c>inspect</c> show it. Times are UTC.</summary>
-/// <param name="State">created, running, exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
+/// <param name="State">created, running, backoff (between runs), exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
 /// <param name="ExitStatus">What <c>wasmbox run</c> would have exited with (the same table); null until it ends, and when lost.</param>
 /// <param name="Report">The same fields as <c>--report</c>; null until it ends, and when lost.</param>
 /// <param name="Policy">The policy as the daemon enforces it (grants resolved to real paths).</param>
@@ -43,7 +47,46 @@ public sealed record SandboxView(
     RunReport? Report,
     JsonElement Policy,
     string? WorkerInfo,
-    long LogDroppedBytes);
+    long LogDroppedBytes)
+{
+    /// <summary>The restart policy (<c>no</c>, <c>on-failure[:N]</c>, <c>always</c>, <c>unless-stopped</c>).</summary>
+    public string Restart { get; init; } = "no";
+
+    /// <summary>The current (or last) run: 1, then one more per restart.</summary>
+    public int Run { get; init; } = 1;
+
+    /// <summary>In state <c>backoff</c>: when the next run starts.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>The finished runs, first first (only for one sandbox, not in lists); the current or last run is also the record itself.</summary>
+    public IReadOnlyList<RunView>? Runs { get; init; }
+}
+
+/// <summary>One finished run of a sandbox.</summary>
+/// <param name="State">How it ended: exited, trapped, timeout, killed, memory_limit, failed or lost.</param>
+public sealed record RunView(int Run, string State, DateTimeOffset? StartedAt, DateTimeOffset FinishedAt, int? ExitStatus, string? Message, RunReport? Report);
+
+/// <summary>
+/// <c>GET /v1/sandboxes/{id}/audit</c>: the WASI calls the policy refused, recorded when each run ends (the first
+/// <see cref="RefusalAudit.MaxKept"/> of a run kept; <paramref name="Total"/> counts them all).
+/// </summary>
+public sealed record AuditView(string SandboxId, long Total, long Dropped, IReadOnlyList<AuditEntry> Refusals);
+
+/// <param name="Errno">The errno the guest got, by its witx name (perm, notcapable, acces).</param>
+public sealed record AuditEntry(int Run, string Call, string Reason, string Errno);
+
+/// <summary>
+/// One sample of a sandbox's use (<c>GET /v1/sandboxes/{id}/stats</c>, <c>GET /v1/stats</c>, <c>wasmbox stats</c>), read
+/// from its worker's cgroup (the jail) or <c>/proc</c> entry while a run is running; zeros and nulls otherwise.
+/// </summary>
+/// <param name="CpuPercent">CPU used over the sampling interval, in percent of one core (200 = two cores busy).</param>
+/// <param name="MemoryBytes">Memory in use: the jail's cgroup (worker, runtime and guest), else the worker's resident set.</param>
+/// <param name="MemoryLimitBytes">The cgroup's cap (--max-memory plus the runtime's headroom); null without one.</param>
+/// <param name="Pids">Processes in the jail's cgroup; null outside the jail.</param>
+/// <param name="Restarts">Runs after the first.</param>
+public sealed record StatsView(
+    string Id, string? Name, string State, int Run, int Restarts, double UptimeSeconds, double CpuSeconds, double CpuPercent,
+    long MemoryBytes, long? MemoryLimitBytes, int? Pids, DateTimeOffset At);
 
 /// <summary><c>GET /v1/info</c>: who is answering, and whether its state database passes SQLite's integrity check.</summary>
 /// <param name="Integrity">"ok", or the first problem <c>PRAGMA integrity_check</c> found.</param>
@@ -72,6 +115,9 @@ public static class ProblemTypes
 [JsonSerializable(typeof(SandboxView))]
 [JsonSerializable(typeof(List<SandboxView>))]
 [JsonSerializable(typeof(DaemonInfo))]
+[JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(StatsView))]
+[JsonSerializable(typeof(List<StatsView>))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(RunReport))]
 public sealed partial class ApiJson : JsonSerializerContext;

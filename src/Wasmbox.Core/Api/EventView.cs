@@ -26,6 +26,8 @@ public sealed record EventView(long Seq, DateTimeOffset At, string Kind, string?
     public string? Call { get; init; }
     public string? Path { get; init; }
     public string? Address { get; init; }
+    /// <summary>refused: the errno the guest got (its witx name: perm, notcapable, acces).</summary>
+    public string? Errno { get; init; }
     public string? Pool { get; init; }
 }
 

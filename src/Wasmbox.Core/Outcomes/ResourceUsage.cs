@@ -15,4 +15,8 @@ public sealed record ResourceUsage(TimeSpan Wall, TimeSpan Cpu, ulong? FuelConsu
 }
 
 /// <summary>The outcome and usage of one run, and which module ran.</summary>
-public sealed record RunResult(RunOutcome Outcome, ResourceUsage Usage, string? ModuleSha256);
+public sealed record RunResult(RunOutcome Outcome, ResourceUsage Usage, string? ModuleSha256)
+{
+    /// <summary>The WASI calls the policy refused during the run.</summary>
+    public RefusalAudit Refusals { get; init; } = RefusalAudit.None;
+}

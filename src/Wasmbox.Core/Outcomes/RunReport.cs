@@ -30,7 +30,13 @@ public sealed record RunReport(
         result.Usage.PeakMemoryBytes,
         result.Usage.PeakRssBytes,
         result.ModuleSha256,
-        result.Outcome.Stage?.Name());
+        result.Outcome.Stage?.Name())
+    {
+        Refusals = result.Refusals.Total,
+    };
+
+    /// <summary>How many WASI calls the policy refused (each is in the audit trail, up to <see cref="RefusalAudit.MaxKept"/> per run).</summary>
+    public long Refusals { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.RunReport);
 

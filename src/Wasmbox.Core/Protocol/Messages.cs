@@ -1,3 +1,5 @@
+using Wasmbox.Core.Outcomes;
+
 namespace Wasmbox.Core.Protocol;
 
 // The JSON payloads of the control frames. Field names go on the wire in snake_case (ProtocolJsonContext); every
@@ -106,4 +108,11 @@ public sealed record WorkerResult(
     long PeakMemoryBytes,
     long? PeakRssBytes,
     IReadOnlyList<string> LimitsHit,
-    string? ModuleSha256);
+    string? ModuleSha256)
+{
+    /// <summary>The refusals kept (at most <see cref="RefusalAudit.MaxKept"/>).</summary>
+    public IReadOnlyList<Refusal> Refusals { get; init; } = [];
+
+    /// <summary>All refusals counted, kept or not.</summary>
+    public long RefusalsTotal { get; init; }
+}

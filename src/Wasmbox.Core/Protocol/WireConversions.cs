@@ -179,7 +179,11 @@ public static class WireConversions
             usage.PeakMemoryBytes,
             peakRssBytes,
             usage.LimitsHit.Select(l => l.Name()).ToList(),
-            result.ModuleSha256);
+            result.ModuleSha256)
+        {
+            Refusals = result.Refusals.Kept,
+            RefusalsTotal = result.Refusals.Total,
+        };
     }
 
     /// <summary>Validates <paramref name="wire"/> and rebuilds the result.</summary>
@@ -204,7 +208,12 @@ public static class WireConversions
         {
             PeakRssBytes = NotNegative(wire.PeakRssBytes, "peak_rss_bytes"),
         };
-        return new RunResult(new RunOutcome(kind, wire.GuestExitCode, wire.Trap, wire.Message, stage), usage, wire.ModuleSha256);
+        if (wire.Refusals.Count > RefusalAudit.MaxKept || wire.RefusalsTotal < wire.Refusals.Count)
+            throw new ProtocolException($"protocol: {wire.Refusals.Count} refusals kept of {wire.RefusalsTotal}, at most {RefusalAudit.MaxKept} may be");
+        return new RunResult(new RunOutcome(kind, wire.GuestExitCode, wire.Trap, wire.Message, stage), usage, wire.ModuleSha256)
+        {
+            Refusals = new RefusalAudit(wire.Refusals, wire.RefusalsTotal),
+        };
     }
 
     // ---- names ----

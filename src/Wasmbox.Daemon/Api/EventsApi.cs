@@ -167,6 +167,7 @@ internal static class EventsApi
         Call = e.Call,
         Path = e.Path,
         Address = e.Address,
+        Errno = e.Errno,
         Pool = e.Pool,
     };
 }

@@ -31,7 +31,8 @@ internal static class OpenApiDocument
         "/v1/sandboxes/{id}/wait": { "post": { "summary": "Long poll until the sandbox has ended", "parameters": [ { "$ref": "#/components/parameters/id" } ], "responses": { "200": { "description": "SandboxView, final" } } } },
         "/v1/sandboxes/{id}/logs": { "get": { "summary": "Its output, stdout and stderr interleaved in write order",
           "parameters": [ { "$ref": "#/components/parameters/id" }, { "name": "follow", "in": "query", "schema": { "type": "boolean" } }, { "name": "tail", "in": "query", "schema": { "type": "integer" } },
-            { "name": "since", "in": "query", "schema": { "type": "string", "format": "date-time" } }, { "name": "stream", "in": "query", "schema": { "enum": [ "stdout", "stderr" ] } } ],
+            { "name": "since", "in": "query", "schema": { "type": "string", "format": "date-time" } }, { "name": "stream", "in": "query", "schema": { "enum": [ "stdout", "stderr" ] } },
+            { "name": "run", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "only what this run wrote" } ],
           "responses": { "200": { "description": "raw bytes; header X-Wasmbox-Log-Dropped-Bytes counts what the log limit dropped" } } } },
         "/v1/events": { "get": { "summary": "The daemon's events as server-sent events (id: sequence number, event: kind, data: JSON); resume with Last-Event-ID",
           "parameters": [ { "name": "sandbox", "in": "query", "schema": { "type": "string" }, "description": "id or name (repeatable)" },
@@ -49,7 +50,8 @@ internal static class OpenApiDocument
             "module_sha256": { "type": ["string", "null"] }, "module_path": { "type": ["string", "null"] }, "args": { "type": ["array", "null"], "items": { "type": "string" } },
             "policy": { "type": ["object", "null"], "description": "the keys of a policy file: dir, ro-dir, env, max-memory, fuel, timeout, cpu-time, cpus, isolation, max-open-files, max-disk-write, max-output, max-compile-time, max-compile-memory, deterministic, seed" },
             "name": { "type": ["string", "null"] }, "labels": { "type": ["object", "null"], "additionalProperties": { "type": "string" } },
-            "stdin_base64": { "type": ["string", "null"] }, "argv0": { "type": ["string", "null"] } } }
+            "stdin_base64": { "type": ["string", "null"] }, "argv0": { "type": ["string", "null"] },
+            "restart": { "type": ["string", "null"], "description": "no (default), on-failure, on-failure:N, always or unless-stopped" } } }
         }
       }
     }

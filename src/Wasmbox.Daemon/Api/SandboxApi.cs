@@ -83,6 +83,7 @@ internal static class SandboxApi
             }
             else return Problems.BadRequest(context, "name the module by exactly one of module_sha256 (uploaded) and module_path (on the daemon's host)");
 
+            if (!RestartPolicy.TryParse(request.Restart, out var restart, out var restartError)) return Problems.BadRequest(context, restartError!);
             byte[]? stdin = null;
             if (request.StdinBase64 is { } encoded)
             {
@@ -97,6 +98,7 @@ internal static class SandboxApi
                     Name = request.Name,
                     Labels = request.Labels ?? new Dictionary<string, string>(),
                     Stdin = stdin,
+                    Restart = restart,
                 });
                 context.Response.Headers.Location = $"/v1/sandboxes/{record.Id}";
                 return Results.Json(Views.Of(record, supervisor.Logs), ApiJson.Default.SandboxView, statusCode: 201);
@@ -110,7 +112,7 @@ internal static class SandboxApi
             if (state is not null)
             {
                 if (!SandboxStates.TryParse(state, out var parsed))
-                    return Problems.BadRequest(context, $"state '{state}' is not one of created, running, exited, trapped, timeout, killed, memory_limit, failed, lost");
+                    return Problems.BadRequest(context, $"state '{state}' is not one of created, running, backoff, exited, trapped, timeout, killed, memory_limit, failed, lost");
                 wanted = parsed;
             }
             var list = supervisor.List(new SandboxFilter(wanted, label, name)).Select(r => Views.Of(r, supervisor.Logs)).ToList();
@@ -118,7 +120,17 @@ internal static class SandboxApi
         });
 
         v1.MapGet("/sandboxes/{id}", (string id, HttpContext context) =>
-            Guard(context, () => Results.Json(Views.Of(supervisor.Get(id), supervisor.Logs), ApiJson.Default.SandboxView)));
+            Guard(context, () => Results.Json(Views.WithRuns(supervisor.Get(id), supervisor.State, supervisor.Logs), ApiJson.Default.SandboxView)));
+
+        v1.MapGet("/sandboxes/{id}/audit", (string id, int? run, HttpContext context) => Guard(context, () =>
+        {
+            var record = supervisor.Get(id);
+            if (run is { } r && (r < 1 || r > record.Run)) return Problems.BadRequest(context, $"run {r}: sandbox {record.Id} has runs 1 to {record.Run}");
+            var runs = supervisor.State.Runs(record.Id).Where(x => run is null || x.Run == run).ToList();
+            var entries = supervisor.State.Refusals(record.Id, run).Select(x => new AuditEntry(x.Run, x.Refusal.Call, x.Refusal.Reason, x.Refusal.Errno)).ToList();
+            var total = runs.Sum(x => x.Report?.Refusals ?? 0);
+            return Results.Json(new AuditView(record.Id, total, total - entries.Count, entries), ApiJson.Default.AuditView);
+        }));
 
         v1.MapPost("/sandboxes/{id}/kill", (string id, HttpContext context) => Guard(context, () =>
         {
@@ -146,7 +158,7 @@ internal static class SandboxApi
             catch (SupervisorException e) { return Problems.Of(e, context); }
         });
 
-        v1.MapGet("/sandboxes/{id}/logs", async (string id, bool? follow, int? tail, string? since, string? stream, HttpContext context) =>
+        v1.MapGet("/sandboxes/{id}/logs", async (string id, bool? follow, int? tail, string? since, string? stream, int? run, HttpContext context) =>
         {
             Wasmbox.Supervisor.State.SandboxRecord record;
             try { record = supervisor.Get(id); }
@@ -165,7 +177,8 @@ internal static class SandboxApi
                 sinceAt = at;
             }
             if (tail is < 0) return Problems.BadRequest(context, "tail must be 0 or more");
-            var query = new LogQuery(which, sinceAt, tail);
+            if (run is { } r && (r < 1 || r > record.Run)) return Problems.BadRequest(context, $"run {r}: sandbox {record.Id} has runs 1 to {record.Run}");
+            var query = new LogQuery(which, sinceAt, tail, run);
             context.Response.ContentType = "application/octet-stream";
             context.Response.Headers["X-Wasmbox-Log-Dropped-Bytes"] = supervisor.Logs.DroppedBytes(record.Id).ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (follow == true)

@@ -68,6 +68,7 @@ public static class DaemonMain
             Ceilings = settings.Ceilings,
             MaxLiveSandboxes = settings.MaxSandboxes,
             Logs = new Wasmbox.Supervisor.Logs.LogOptions { MaxBytesPerSandbox = settings.LogLimitBytes },
+            ShutdownGrace = settings.ShutdownGrace,
         });
         PrepareSocket(settings.Socket);
         var token = settings.TokenFile is { } tokenFile ? ReadToken(tokenFile) : null;
@@ -102,6 +103,7 @@ public static class DaemonMain
         SandboxApi.Map(app, supervisor);
         EventsApi.Map(app, supervisor);
         MetricsApi.Map(app, new DaemonMetrics(supervisor));
+        StatsApi.Map(app, supervisor);
         app.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
 
         // umask 077 while Kestrel creates the socket: it is born 0600, never briefly open to others.

@@ -13,7 +13,11 @@ public sealed record DaemonSettings(
     string? TokenFile,
     OperatorCeilings Ceilings,
     int MaxSandboxes,
-    long LogLimitBytes);
+    long LogLimitBytes)
+{
+    /// <summary>How long SIGTERM lets running sandboxes finish before they are killed (<c>--shutdown-grace</c>).</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>The daemon's command line (the same words <c>wasmbox daemon</c> takes).</summary>
 internal static class DaemonOptions
@@ -36,7 +40,9 @@ internal static class DaemonOptions
     public static readonly Option<int?> MaxSandboxes = new("--max-sandboxes") { Description = "Live sandboxes at once (default 64); beyond it a spawn gets 429.", HelpName = "N" };
     public static readonly Option<string?> LogLimit = new("--log-limit") { Description = "Log bytes kept per sandbox (default 8MiB); the oldest are dropped first.", HelpName = "SIZE" };
 
-    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, MaxFuel, MaxCpuTime, MaxDiskWrite, AllowListen, AllowIsolation, MaxSandboxes, LogLimit];
+    public static readonly Option<string?> ShutdownGrace = new("--shutdown-grace") { Description = "At SIGTERM or SIGINT: how long running sandboxes may go on to finish before they are killed (default 10s; 0 kills at once); every final state is recorded either way.", HelpName = "DURATION" };
+
+    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, MaxFuel, MaxCpuTime, MaxDiskWrite, AllowListen, AllowIsolation, MaxSandboxes, LogLimit, ShutdownGrace];
 
     /// <summary>The settings, or a one-line reason they are wrong (<see cref="PolicyException"/>).</summary>
     public static DaemonSettings Read(ParseResult parsed)
@@ -70,7 +76,12 @@ internal static class DaemonOptions
             token,
             ceilings,
             parsed.GetValue(MaxSandboxes) ?? 64,
-            Parse(parsed, LogLimit, ByteSize.Parse) ?? 8L << 20);
+            Parse(parsed, LogLimit, ByteSize.Parse) ?? 8L << 20)
+        {
+            // 0 is a grace too: kill at once (the ends are recorded all the same).
+            ShutdownGrace = Parse(parsed, ShutdownGrace, t => System.Text.RegularExpressions.Regex.IsMatch(t, "^0+(ms|s|m|h)?$") ? TimeSpan.Zero : DurationText.Parse(t))
+                            ?? TimeSpan.FromSeconds(10),
+        };
     }
 
     public static string DefaultSocket() => Core.Api.DaemonAddress.DefaultSocket(Environment.GetEnvironmentVariable);

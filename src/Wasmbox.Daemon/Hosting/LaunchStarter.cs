@@ -61,6 +61,8 @@ internal sealed class LaunchStarter(string dataDir) : ISandboxStarter
 
         public void Kill() => _handle.Kill();
 
+        public LiveUsage? Sample() => _handle.Sample();
+
         private static async Task<RunResult> Finish(SandboxHandle handle, string? stdinFile)
         {
             try { return await handle.Completion.ConfigureAwait(false); }

@@ -65,7 +65,7 @@ internal sealed class DaemonMetrics
         _exits = f.CreateCounter("wasmbox_exits_total", "Runs that ended since the daemon started, by outcome (the report's outcome).", ["outcome"]);
         _restarts = f.CreateCounter("wasmbox_restarts_total", "Restarts by a restart policy since the daemon started.");
         _limitHits = f.CreateCounter("wasmbox_limit_hits_total", "Limits reached by runs since the daemon started, by limit.", ["limit"]);
-        _refusals = f.CreateCounter("wasmbox_refusals_total", "WASI calls or destinations the policy refused, by call (not yet reported by workers).", ["call"]);
+        _refusals = f.CreateCounter("wasmbox_refusals_total", "WASI calls or destinations the policy refused, by call (the refusals each run kept, at its end).", ["call"]);
         _lost = f.CreateCounter("wasmbox_lost_total", "Sandboxes found live at start-up whose worker died with a previous daemon.");
         _poolEmpty = f.CreateCounter("wasmbox_pool_empty_total", "Times a worker pool had nothing to hand out.");
         _spawnLatency = f.CreateHistogram("wasmbox_spawn_latency_seconds", "Time from a sandbox's creation to its worker running.",

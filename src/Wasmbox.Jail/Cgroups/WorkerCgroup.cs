@@ -238,6 +238,14 @@ public sealed class WorkerCgroup : IDisposable
         return ReadNumber(Path.Combine(_memory.Dir, _memory.IsV2 ? "memory.peak" : "memory.max_usage_in_bytes"));
     }
 
+    /// <summary>The cgroup's memory use now: v2 <c>memory.current</c>, v1 <c>memory.usage_in_bytes</c>; null without a memory cgroup.</summary>
+    public long? CurrentMemoryBytes()
+    {
+        ThrowIfDisposed();
+        if (_memory is null) return null;
+        return ReadNumber(Path.Combine(_memory.Dir, _memory.IsV2 ? "memory.current" : "memory.usage_in_bytes"));
+    }
+
     /// <summary>The processes in the cgroup now (thread-group ids from <c>cgroup.procs</c>).</summary>
     public IReadOnlyList<int> Pids()
     {

@@ -27,6 +27,9 @@ public sealed record WorkerJob(
     /// <summary>Whether <see cref="ModuleFile"/> was compiled with epoch checks (<c>EngineSettings.Epoch</c>); the worker
     /// makes the same engine. False in the worker tiers, whose worker ends its own process at a time limit.</summary>
     public bool EpochChecks { get; init; }
+
+    /// <summary>Told the worker once it is spawned, so the caller can sample its use while it runs (<c>wasmbox stats</c>).</summary>
+    public Action<LiveWorker>? Started { get; init; }
 }
 
 /// <summary>The guest's stdio as the parent sees it. The launcher never closes these.</summary>

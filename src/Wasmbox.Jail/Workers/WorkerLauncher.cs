@@ -89,6 +89,9 @@ public static class WorkerLauncher
         using var process = Spawn(argv, inherited, worker.Environment);
         session = new Session(process, plan, job, io, outputs);
         outputs.Started();
+        var memoryCap = plan?.Cgroup is { EnforcesMemory: true } && job.Policy.Limits.MaxMemoryBytes is { } cap ? cap + Cgroups.CgroupLimits.RuntimeHeadroomBytes : (long?)null;
+        var live = new LiveWorker(process, plan?.Cgroup, memoryCap);
+        job.Started?.Invoke(live);
         var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
             job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0, job.EpochChecks);
@@ -98,6 +101,7 @@ public static class WorkerLauncher
         _ = ProtocolJson.Serialize(wire);
         RunResult result;
         using (stop.Register(session.Stop)) result = session.Converse(wire, module);
+        live.Ended();
         jailDidNotStart = plan is not null && session.JailDidNotStart;
         return result;
     }

@@ -22,7 +22,9 @@ internal static class WorkerTier
 {
     /// <param name="tierWasChosen">False when <paramref name="tier"/> is the jail only because it is the default: then a
     /// host that refuses bubblewrap its namespaces makes the run fall back to the process tier, with a notice.</param>
-    public static RunResult Run(LaunchRequest request, IsolationTier tier, bool tierWasChosen, CancellationToken stop)
+    /// <param name="started">Told the worker once it runs, for live samples (<see cref="SandboxHandle.Sample"/>).</param>
+    public static RunResult Run(LaunchRequest request, IsolationTier tier, bool tierWasChosen, CancellationToken stop,
+        Action<LiveWorker>? started = null)
     {
         var (modulePath, policy) = (request.ModulePath, request.Policy);
         var notice = request.Notice ?? (_ => { });
@@ -37,13 +39,13 @@ internal static class WorkerTier
             prepared = ModulePreparation.Prepare(modulePath, policy, tier, request.Cache, stop);
         }
         if (prepared.Failure is { } failure) return failure;
-        try { return Launch(request, tier, tierWasChosen, prepared, notice, stop); }
+        try { return Launch(request, tier, tierWasChosen, prepared, notice, stop, started); }
         finally { ModulePreparation.Discard(prepared); }
     }
 
     /// <summary>Opens what the worker inherits (listeners, stdin, outputs) and runs it on the prepared module.</summary>
     private static RunResult Launch(LaunchRequest request, IsolationTier tier, bool tierWasChosen, ModulePreparation.Prepared prepared,
-        Action<string> notice, CancellationToken stop)
+        Action<string> notice, CancellationToken stop, Action<LiveWorker>? started)
     {
         var (modulePath, policy) = (request.ModulePath, request.Policy);
         var sha = prepared.Sha256;
@@ -77,6 +79,7 @@ internal static class WorkerTier
             {
                 Listeners = listeners,
                 EpochChecks = Runtime.Engines.EngineSettings.For(policy, Runtime.Engines.TimeLimitStops.In(tier)).Epoch,
+                Started = started,
             };
             return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout.Output, stderr.Output), tierWasChosen ? null : notice, stop);
         }

@@ -41,4 +41,7 @@ public interface IWasiSession : IDisposable
 {
     /// <summary>The quotas counted by the WASI host that refused something (open files, disk writes, output).</summary>
     IReadOnlyList<Core.Outcomes.LimitKind> LimitsHit { get; }
+
+    /// <summary>The calls the policy refused (none for a WASI that cannot tell).</summary>
+    Core.Outcomes.RefusalAudit Refusals => Core.Outcomes.RefusalAudit.None;
 }

@@ -76,6 +76,8 @@ public sealed partial class WasmboxWasi : IWasiBinding
             }
         }
 
+        public RefusalAudit Refusals => context.Refusals.Snapshot();
+
         public void Dispose() => context.Dispose();
     }
 

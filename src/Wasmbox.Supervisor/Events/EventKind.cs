@@ -18,8 +18,8 @@ public enum EventKind
     /// <summary>One limit of its policy was reached during a run: <c>limit</c> (max-memory, fuel, timeout, cpu-time, …, as in the report). Published at
     /// the run's end, once per limit in the report's <c>limits_hit</c>, before the <see cref="Exited"/> or <see cref="Killed"/> event.</summary>
     LimitHit,
-    /// <summary>The policy refused a WASI call or a destination: <c>call</c>, <c>path</c> or <c>address</c>, <c>reason</c>. Defined, not yet
-    /// emitted: the worker does not report single refusals to the daemon yet.</summary>
+    /// <summary>The policy refused a WASI call or a destination: <c>call</c>, <c>reason</c> (with the path or address), <c>errno</c>.
+    /// Published at the run's end from its audit (the first 256 refusals of a run), before its end event.</summary>
     Refused,
     /// <summary>It ended because it was killed (through the API, by a signal from outside, or by a daemon shutdown); the same fields as <see cref="Exited"/>.</summary>
     Killed,

@@ -42,6 +42,7 @@ public sealed record SandboxEvent(
     public string? Call { get; init; }
     public string? Path { get; init; }
     public string? Address { get; init; }
+    public string? Errno { get; init; }
     public string? Pool { get; init; }
 
     private static SandboxEvent Of(EventKind kind, string? id, string? name) => new(0, default, kind, id, name);
@@ -49,6 +50,17 @@ public sealed record SandboxEvent(
     public static SandboxEvent Created(SandboxRecord r) => Of(EventKind.Created, r.Id, r.Name);
 
     public static SandboxEvent Started(SandboxRecord r) => Of(EventKind.Started, r.Id, r.Name);
+
+    /// <summary>A run's worker runs: the first run or any later one (after a restart, or resumed at daemon start).</summary>
+    public static SandboxEvent Started(string id, string? name) => Of(EventKind.Started, id, name);
+
+    /// <summary>A sandbox waiting for its next run was stopped (killed, or the daemon shut down) before that run started.</summary>
+    public static SandboxEvent EndedWithoutRun(string id, string? name, SandboxState state, string message) =>
+        Of(state == SandboxState.Killed ? EventKind.Killed : EventKind.Exited, id, name) with { State = state.Name(), Message = message };
+
+    /// <summary>One refused per refusal the run kept (its first <see cref="RefusalAudit.MaxKept"/>), in the order they happened; published at the run's end.</summary>
+    public static IEnumerable<SandboxEvent> RefusedBy(string id, string? name, RunResult result) =>
+        result.Refusals.Kept.Select(r => Of(EventKind.Refused, id, name) with { Call = r.Call, Reason = r.Reason, Errno = r.Errno });
 
     /// <summary>How a run ended: <see cref="EventKind.Killed"/> for a killed outcome, else <see cref="EventKind.Exited"/>.</summary>
     public static SandboxEvent Ended(string id, string? name, RunResult result)
@@ -76,7 +88,7 @@ public sealed record SandboxEvent(
     public static SandboxEvent Restarted(string id, string? name, string reason, TimeSpan backoff, int restartCount) =>
         Of(EventKind.Restarted, id, name) with { Reason = reason, BackoffMs = Math.Round(backoff.TotalMilliseconds, 3), RestartCount = restartCount };
 
-    /// <summary>For the worker's refusal reports (not sent yet): one refused call, with the path or the address it named.</summary>
+    /// <summary>One refused call, with the path or the address it named.</summary>
     public static SandboxEvent Refused(string id, string? name, string call, string reason, string? path = null, string? address = null) =>
         Of(EventKind.Refused, id, name) with { Call = call, Reason = reason, Path = path, Address = address };
 

@@ -60,7 +60,7 @@ public sealed class LogStore
     /// <summary>What is stored now, filtered by <paramref name="query"/>, in write order.</summary>
     public IReadOnlyList<LogChunk> Read(string sandboxId, LogQuery query)
     {
-        var chunks = _state.ReadLogs(sandboxId, 0, query.Stream, query.Since?.ToUnixTimeMilliseconds());
+        var chunks = _state.ReadLogs(sandboxId, 0, query.Stream, query.Since?.ToUnixTimeMilliseconds(), query.Run);
         return query.TailLines is { } n ? Tail(chunks, n) : chunks;
     }
 
@@ -87,13 +87,13 @@ public sealed class LogStore
             if (first)
             {
                 chunks = Read(sandboxId, query);
-                last = _state.ReadLogs(sandboxId, 0, null, null) is { Count: > 0 } all ? all[^1].Seq : 0;
+                last = _state.ReadLogs(sandboxId, 0, null, null, null) is { Count: > 0 } all ? all[^1].Seq : 0;
                 chunks = chunks.Where(c => c.Seq <= last).ToList();
                 first = false;
             }
             else
             {
-                chunks = _state.ReadLogs(sandboxId, last, query.Stream, query.Since?.ToUnixTimeMilliseconds());
+                chunks = _state.ReadLogs(sandboxId, last, query.Stream, query.Since?.ToUnixTimeMilliseconds(), query.Run);
             }
             foreach (var c in chunks)
             {
@@ -185,6 +185,25 @@ public sealed class LogSink : IDisposable
 
     public string SandboxId { get; }
 
+    /// <summary>
+    /// The run whose output arrives now; the supervisor moves it on before each restart. Why one sink for all runs: a
+    /// follower of a restarting sandbox's logs keeps following, as <c>docker logs -f</c> does across restarts.
+    /// </summary>
+    public int Run
+    {
+        get { lock (_sync) return _run; }
+        set
+        {
+            lock (_sync)
+            {
+                if (_current is { Length: > 0 }) CloseCurrent(_currentStream);
+                _run = value;
+            }
+        }
+    }
+
+    private int _run = 1;
+
     public Stream Stdout { get; }
 
     public Stream Stderr { get; }
@@ -250,7 +269,7 @@ public sealed class LogSink : IDisposable
     private void CloseCurrent(LogStream next)
     {
         if (_current is { Length: > 0 })
-            _pending.Add(new LogChunk(_nextSeq++, _currentStream, _currentAt, _current.ToArray()));
+            _pending.Add(new LogChunk(_nextSeq++, _currentStream, _currentAt, _current.ToArray(), _run));
         _current = new MemoryStream();
         _currentStream = next;
         _currentAt = _time.GetUtcNow();
@@ -260,7 +279,7 @@ public sealed class LogSink : IDisposable
     {
         if (_current is { Length: > 0 })
         {
-            _pending.Add(new LogChunk(_nextSeq++, _currentStream, _currentAt, _current.ToArray()));
+            _pending.Add(new LogChunk(_nextSeq++, _currentStream, _currentAt, _current.ToArray(), _run));
             _current = null;
         }
         if (_pending.Count == 0) return;

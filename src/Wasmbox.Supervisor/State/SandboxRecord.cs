@@ -24,4 +24,14 @@ public sealed record SandboxRecord(
     int? ExitStatus,
     RunReport? Report,
     string? Message,
-    string? WorkerInfo);
+    string? WorkerInfo)
+{
+    /// <summary>When the sandbox runs again after a run ends (<c>--restart</c>).</summary>
+    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
+
+    /// <summary>The number of the current (or last) run: 1, then one more per restart. Earlier runs: <see cref="StateStore.Runs"/>.</summary>
+    public int Run { get; init; } = 1;
+
+    /// <summary>In <see cref="SandboxState.Backoff"/>: when the next run starts.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+}

@@ -60,6 +60,35 @@ public sealed class StateStore : IDisposable
             bytes      INTEGER NOT NULL
         ) STRICT;
         """,
+        // Restart policies (issue 13): the policy, the current run's number and the next attempt's time on the record;
+        // every finished run of a sandbox in runs; each log chunk tagged with the run that wrote it.
+        """
+        ALTER TABLE sandboxes ADD COLUMN restart TEXT NOT NULL DEFAULT 'no';
+        ALTER TABLE sandboxes ADD COLUMN run INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE sandboxes ADD COLUMN next_attempt_at INTEGER;
+        ALTER TABLE sandboxes ADD COLUMN resume INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE log_chunks ADD COLUMN run INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE runs (
+            sandbox_id  TEXT NOT NULL,
+            run         INTEGER NOT NULL,
+            state       TEXT NOT NULL,
+            started_at  INTEGER,
+            finished_at INTEGER NOT NULL,
+            exit_status INTEGER,
+            report      TEXT,
+            message     TEXT,
+            PRIMARY KEY (sandbox_id, run)
+        ) STRICT;
+        CREATE TABLE refusals (
+            sandbox_id TEXT NOT NULL,
+            run        INTEGER NOT NULL,
+            seq        INTEGER NOT NULL,
+            call       TEXT NOT NULL,
+            reason     TEXT NOT NULL,
+            errno      TEXT NOT NULL,
+            PRIMARY KEY (sandbox_id, run, seq)
+        ) STRICT;
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>
@@ -162,9 +191,11 @@ public sealed class StateStore : IDisposable
     {
         using var cmd = _db.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO sandboxes (id, name, labels, module_sha256, module_path, argv0, args, policy, state, created_at, started_at, finished_at, exit_status, report, message, worker)
-            VALUES ($id, $name, $labels, $sha, $path, $argv0, $args, $policy, $state, $created, $started, $finished, $exit, $report, $message, $worker)
+            INSERT INTO sandboxes (id, name, labels, module_sha256, module_path, argv0, args, policy, state, created_at, started_at, finished_at, exit_status, report, message, worker, restart, run)
+            VALUES ($id, $name, $labels, $sha, $path, $argv0, $args, $policy, $state, $created, $started, $finished, $exit, $report, $message, $worker, $restart, $run)
             """;
+        cmd.Parameters.AddWithValue("$restart", record.Restart.ToString());
+        cmd.Parameters.AddWithValue("$run", record.Run);
         cmd.Parameters.AddWithValue("$id", record.Id);
         cmd.Parameters.AddWithValue("$name", (object?)record.Name ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$labels", JsonSerializer.Serialize(record.Labels.ToDictionary(), PolicyJsonContext.Default.DictionaryStringString));
@@ -197,23 +228,144 @@ public sealed class StateStore : IDisposable
         "UPDATE sandboxes SET state = 'running', started_at = $at, worker = $worker WHERE id = $id AND state = 'created'",
         ("$id", id), ("$at", startedAt.ToUnixTimeMilliseconds()), ("$worker", workerInfo)) == 1);
 
-    /// <summary>Records the final state of a live record; returns false when it was already final (or is gone).</summary>
-    public bool MarkFinished(string id, SandboxState state, DateTimeOffset finishedAt, RunReport? report, int? exitStatus, string? message)
+    /// <summary>
+    /// Records how the current run of a live record ended (<paramref name="state"/>, a final state): in <c>runs</c>, and
+    /// on the record, which takes that state, or <c>backoff</c> when another run follows at <paramref name="nextAttemptAt"/>.
+    /// Returns false when the record was not live (or is gone).
+    /// </summary>
+    public bool MarkFinished(string id, SandboxState state, DateTimeOffset finishedAt, RunReport? report, int? exitStatus, string? message,
+        DateTimeOffset? nextAttemptAt = null, RefusalAudit? refusals = null)
     {
         if (!state.IsFinal()) throw new ArgumentException($"{state.Name()} is not a final state", nameof(state));
-        return Locked(() => Execute(
-            """
-            UPDATE sandboxes SET state = $state, finished_at = $at, report = $report, exit_status = $exit, message = $message
-            WHERE id = $id AND state IN ('created', 'running')
-            """,
-            ("$id", id), ("$state", state.Name()), ("$at", finishedAt.ToUnixTimeMilliseconds()),
-            ("$report", report?.ToJson()), ("$exit", exitStatus), ("$message", message)) == 1);
+        var recordState = nextAttemptAt is null ? state : SandboxState.Backoff;
+        return Locked(() => InTransaction(() =>
+        {
+            var changed = Execute(
+                """
+                UPDATE sandboxes SET state = $state, finished_at = $at, report = $report, exit_status = $exit, message = $message, next_attempt_at = $next
+                WHERE id = $id AND state IN ('created', 'running')
+                """,
+                ("$id", id), ("$state", recordState.Name()), ("$at", finishedAt.ToUnixTimeMilliseconds()),
+                ("$report", report?.ToJson()), ("$exit", exitStatus), ("$message", message), ("$next", nextAttemptAt?.ToUnixTimeMilliseconds())) == 1;
+            if (changed)
+            {
+                Execute(
+                    """
+                    INSERT INTO runs (sandbox_id, run, state, started_at, finished_at, exit_status, report, message)
+                    SELECT id, run, $state, started_at, finished_at, exit_status, report, message FROM sandboxes WHERE id = $id
+                    """,
+                    ("$id", id), ("$state", state.Name()));
+                var seq = 0;
+                foreach (var refusal in refusals?.Kept ?? [])
+                {
+                    Execute(
+                        """
+                        INSERT INTO refusals (sandbox_id, run, seq, call, reason, errno)
+                        SELECT id, run, $seq, $call, $reason, $errno FROM sandboxes WHERE id = $id
+                        """,
+                        ("$id", id), ("$seq", seq++), ("$call", refusal.Call), ("$reason", refusal.Reason), ("$errno", refusal.Errno));
+                }
+            }
+            return changed;
+        }));
     }
 
-    /// <summary>Every live record becomes <c>lost</c> with <paramref name="message"/>; returns how many. Run once at daemon start.</summary>
-    public int MarkLiveAsLost(DateTimeOffset at, string message) => Locked(() => Execute(
-        "UPDATE sandboxes SET state = 'lost', finished_at = $at, message = $message WHERE state IN ('created', 'running')",
-        ("$at", at.ToUnixTimeMilliseconds()), ("$message", message)));
+    /// <summary>backoff → running as run <paramref name="run"/>: the record shows the new run, its predecessors stay in runs.</summary>
+    public bool MarkRestarted(string id, int run, DateTimeOffset startedAt, string? workerInfo) => Locked(() => Execute(
+        """
+        UPDATE sandboxes SET state = 'running', run = $run, started_at = $at, finished_at = NULL, exit_status = NULL, report = NULL,
+            message = NULL, next_attempt_at = NULL, worker = $worker
+        WHERE id = $id AND state = 'backoff'
+        """,
+        ("$id", id), ("$run", run), ("$at", startedAt.ToUnixTimeMilliseconds()), ("$worker", workerInfo)) == 1);
+
+    /// <summary>A record in backoff becomes final (killed while it waited for its next run).</summary>
+    public bool MarkBackoffEnded(string id, SandboxState state, DateTimeOffset at, string message) => Locked(() => Execute(
+        "UPDATE sandboxes SET state = $state, finished_at = $at, message = $message, next_attempt_at = NULL WHERE id = $id AND state = 'backoff'",
+        ("$id", id), ("$state", state.Name()), ("$at", at.ToUnixTimeMilliseconds()), ("$message", message)) == 1);
+
+    /// <summary>The refusals kept of a sandbox's runs (of one run when <paramref name="run"/> is set), in order.</summary>
+    public IReadOnlyList<(int Run, Refusal Refusal)> Refusals(string id, int? run = null) => Locked(() =>
+    {
+        using var cmd = Command("SELECT run, call, reason, errno FROM refusals WHERE sandbox_id = $id"
+                                + (run is null ? "" : " AND run = $run") + " ORDER BY run, seq");
+        cmd.Parameters.AddWithValue("$id", id);
+        if (run is { } r) cmd.Parameters.AddWithValue("$run", r);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<(int, Refusal)>();
+        while (reader.Read()) list.Add((reader.GetInt32(0), new Refusal(reader.GetString(1), reader.GetString(2), reader.GetString(3))));
+        return (IReadOnlyList<(int Run, Refusal Refusal)>)list;
+    });
+
+    /// <summary>The finished runs of a sandbox, first run first.</summary>
+    public IReadOnlyList<RunRecord> Runs(string id) => Locked(() =>
+    {
+        using var cmd = Command("SELECT run, state, started_at, finished_at, exit_status, report, message FROM runs WHERE sandbox_id = $id ORDER BY run");
+        cmd.Parameters.AddWithValue("$id", id);
+        using var r = cmd.ExecuteReader();
+        var runs = new List<RunRecord>();
+        while (r.Read())
+        {
+            runs.Add(new RunRecord(r.GetInt32(0), r.GetString(1),
+                r.IsDBNull(2) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)),
+                r.IsDBNull(4) ? null : r.GetInt32(4),
+                r.IsDBNull(5) ? null : RunReport.FromJson(r.GetString(5)),
+                r.IsDBNull(6) ? null : r.GetString(6)));
+        }
+        return runs;
+    });
+
+    /// <summary>
+    /// Every live record (created, running, in backoff) becomes <c>lost</c> with <paramref name="message"/>; returns
+    /// their ids. Run once at daemon start.
+    /// </summary>
+    public IReadOnlyList<string> MarkLiveAsLost(DateTimeOffset at, string message) => Locked(() => InTransaction(() =>
+    {
+        var ids = new List<string>();
+        using (var live = Command("SELECT id FROM sandboxes WHERE state IN ('created', 'running', 'backoff') ORDER BY created_at, rowid"))
+        using (var r = live.ExecuteReader())
+            while (r.Read()) ids.Add(r.GetString(0));
+        Execute("UPDATE sandboxes SET state = 'lost', finished_at = $at, message = $message, next_attempt_at = NULL WHERE state IN ('created', 'running', 'backoff')",
+            ("$at", at.ToUnixTimeMilliseconds()), ("$message", message));
+        return (IReadOnlyList<string>)ids;
+    }));
+
+    /// <summary>
+    /// Marks a sandbox the daemon's shutdown stopped as one its restart policy resumes at the next daemon start
+    /// (<see cref="Resumable"/>).
+    /// </summary>
+    public bool MarkForResume(string id) => Locked(() => Execute("UPDATE sandboxes SET resume = 1 WHERE id = $id", ("$id", id)) == 1);
+
+    /// <summary>Ids of the records a restart policy resumes at daemon start: lost ones, and those a shutdown stopped (<see cref="MarkForResume"/>).</summary>
+    public IReadOnlyList<string> Resumable() => Locked(() =>
+    {
+        using var cmd = Command("SELECT id FROM sandboxes WHERE restart <> 'no' AND (state = 'lost' OR resume = 1) ORDER BY created_at, rowid");
+        using var r = cmd.ExecuteReader();
+        var ids = new List<string>();
+        while (r.Read()) ids.Add(r.GetString(0));
+        return (IReadOnlyList<string>)ids;
+    });
+
+    /// <summary>
+    /// lost (or stopped by a shutdown) → running as run <paramref name="run"/>: a restart policy resumes a sandbox a
+    /// previous daemon left behind. A lost run gets its row in runs here.
+    /// </summary>
+    public bool MarkResumed(string id, int run, DateTimeOffset startedAt, string? workerInfo) => Locked(() => InTransaction(() =>
+    {
+        Execute(
+            """
+            INSERT OR IGNORE INTO runs (sandbox_id, run, state, started_at, finished_at, exit_status, report, message)
+            SELECT id, run, 'lost', started_at, COALESCE(finished_at, $at), exit_status, report, message FROM sandboxes WHERE id = $id AND state = 'lost'
+            """, ("$id", id), ("$at", startedAt.ToUnixTimeMilliseconds()));
+        return Execute(
+            """
+            UPDATE sandboxes SET state = 'running', run = $run, started_at = $at, finished_at = NULL, exit_status = NULL, report = NULL,
+                message = NULL, next_attempt_at = NULL, worker = $worker, resume = 0
+            WHERE id = $id AND (state = 'lost' OR resume = 1)
+            """,
+            ("$id", id), ("$run", run), ("$at", startedAt.ToUnixTimeMilliseconds()), ("$worker", workerInfo)) == 1;
+    }));
 
     public SandboxRecord? Get(string id) => Locked(() => Query("WHERE id = $key", id).FirstOrDefault());
 
@@ -229,6 +381,8 @@ public sealed class StateStore : IDisposable
         {
             Execute("DELETE FROM log_chunks WHERE sandbox_id = $id", ("$id", id));
             Execute("DELETE FROM log_dropped WHERE sandbox_id = $id", ("$id", id));
+            Execute("DELETE FROM runs WHERE sandbox_id = $id", ("$id", id));
+            Execute("DELETE FROM refusals WHERE sandbox_id = $id", ("$id", id));
             return Execute("DELETE FROM sandboxes WHERE id = $id", ("$id", id)) == 1;
         });
     });
@@ -245,8 +399,9 @@ public sealed class StateStore : IDisposable
     /// </summary>
     public void AppendLogs(string id, IReadOnlyList<LogChunk> chunks, long maxBytes) => Locked(() => InTransaction(() =>
     {
-        using (var insert = Command("INSERT INTO log_chunks (sandbox_id, seq, stream, at_ms, size, data) VALUES ($id, $seq, $stream, $at, $size, $data)"))
+        using (var insert = Command("INSERT INTO log_chunks (sandbox_id, seq, stream, at_ms, size, data, run) VALUES ($id, $seq, $stream, $at, $size, $data, $run)"))
         {
+            var pRun = insert.Parameters.Add("$run", SqliteType.Integer);
             var pSeq = insert.Parameters.Add("$seq", SqliteType.Integer);
             var pStream = insert.Parameters.Add("$stream", SqliteType.Text);
             var pAt = insert.Parameters.Add("$at", SqliteType.Integer);
@@ -260,6 +415,7 @@ public sealed class StateStore : IDisposable
                 pAt.Value = c.At.ToUnixTimeMilliseconds();
                 pSize.Value = c.Data.Length;
                 pData.Value = c.Data;
+                pRun.Value = c.Run;
                 insert.ExecuteNonQuery();
             }
         }
@@ -285,13 +441,18 @@ public sealed class StateStore : IDisposable
         return 0;
     }));
 
-    /// <summary>Chunks with seq above <paramref name="afterSeq"/>, in seq order, optionally of one stream and not older than <paramref name="sinceMs"/>.</summary>
-    public IReadOnlyList<LogChunk> ReadLogs(string id, long afterSeq, LogStream? stream, long? sinceMs) => Locked(() =>
+    /// <summary>
+    /// Chunks with seq above <paramref name="afterSeq"/>, in seq order, optionally of one stream, not older than
+    /// <paramref name="sinceMs"/> and of one run.
+    /// </summary>
+    public IReadOnlyList<LogChunk> ReadLogs(string id, long afterSeq, LogStream? stream, long? sinceMs, int? run = null) => Locked(() =>
     {
-        using var cmd = Command("SELECT seq, stream, at_ms, data FROM log_chunks WHERE sandbox_id = $id AND seq > $after"
+        using var cmd = Command("SELECT seq, stream, at_ms, data, run FROM log_chunks WHERE sandbox_id = $id AND seq > $after"
                           + (stream is null ? "" : " AND stream = $stream")
                           + (sinceMs is null ? "" : " AND at_ms >= $since")
+                          + (run is null ? "" : " AND run = $run")
                           + " ORDER BY seq");
+        if (run is { } onlyRun) cmd.Parameters.AddWithValue("$run", onlyRun);
         cmd.Parameters.AddWithValue("$id", id);
         cmd.Parameters.AddWithValue("$after", afterSeq);
         if (stream is { } s) cmd.Parameters.AddWithValue("$stream", s.Name());
@@ -299,7 +460,7 @@ public sealed class StateStore : IDisposable
         using var r = cmd.ExecuteReader();
         var chunks = new List<LogChunk>();
         while (r.Read())
-            chunks.Add(new LogChunk(r.GetInt64(0), LogStreams.Parse(r.GetString(1)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), (byte[])r[3]));
+            chunks.Add(new LogChunk(r.GetInt64(0), LogStreams.Parse(r.GetString(1)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), (byte[])r[3], r.GetInt32(4)));
         return chunks;
     });
 
@@ -374,7 +535,7 @@ public sealed class StateStore : IDisposable
 
     private List<SandboxRecord> Query(string where, string? key)
     {
-        using var cmd = Command("SELECT id, name, labels, module_sha256, module_path, argv0, args, policy, state, created_at, started_at, finished_at, exit_status, report, message, worker FROM sandboxes "
+        using var cmd = Command("SELECT id, name, labels, module_sha256, module_path, argv0, args, policy, state, created_at, started_at, finished_at, exit_status, report, message, worker, restart, run, next_attempt_at FROM sandboxes "
                           + where + " ORDER BY created_at, rowid");
         if (key is not null) cmd.Parameters.AddWithValue("$key", key);
         using var r = cmd.ExecuteReader();
@@ -397,7 +558,12 @@ public sealed class StateStore : IDisposable
                 r.IsDBNull(12) ? null : r.GetInt32(12),
                 r.IsDBNull(13) ? null : RunReport.FromJson(r.GetString(13)),
                 r.IsDBNull(14) ? null : r.GetString(14),
-                r.IsDBNull(15) ? null : r.GetString(15)));
+                r.IsDBNull(15) ? null : r.GetString(15))
+            {
+                Restart = RestartPolicy.Parse(r.GetString(16)),
+                Run = r.GetInt32(17),
+                NextAttemptAt = r.IsDBNull(18) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(18)),
+            });
         }
         return list;
     }

@@ -38,4 +38,7 @@ public interface IStartedSandbox
 
     /// <summary>What runs it (tier, worker pid, cgroup), free text for <c>inspect</c>; null when there is nothing to say.</summary>
     string? WorkerInfo => null;
+
+    /// <summary>Its use now (<c>wasmbox stats</c>); null when it cannot be read (no worker of its own, or it ended).</summary>
+    LiveUsage? Sample() => null;
 }

@@ -4,13 +4,16 @@ namespace Wasmbox.Supervisor.Table;
 
 /// <summary>
 /// Where a sandbox is in its life: <c>created → running → exited | trapped | timeout | killed | memory_limit | failed</c>,
-/// and <c>lost</c> for one whose worker died with a previous daemon. Every state after running is final.
+/// and <c>lost</c> for one whose worker died with a previous daemon. With a restart policy a run's end may lead to
+/// <c>backoff → running</c> again instead. Every other state is final.
 /// </summary>
 public enum SandboxState
 {
     /// <summary>Recorded, not yet started (only for the moment <see cref="Supervisor.Create"/> runs).</summary>
     Created,
     Running,
+    /// <summary>A run ended and its restart policy starts another after a backoff (<see cref="SandboxRecord.NextAttemptAt"/>); live.</summary>
+    Backoff,
     /// <summary>The guest exited by itself; the exit status is its code.</summary>
     Exited,
     Trapped,
@@ -32,6 +35,7 @@ public static class SandboxStates
     {
         SandboxState.Created => "created",
         SandboxState.Running => "running",
+        SandboxState.Backoff => "backoff",
         SandboxState.Exited => "exited",
         SandboxState.Trapped => "trapped",
         SandboxState.Timeout => "timeout",
@@ -54,8 +58,8 @@ public static class SandboxStates
     public static SandboxState Parse(string name) =>
         TryParse(name, out var s) ? s : throw new FormatException($"unknown sandbox state '{name}'");
 
-    /// <summary>Created and running sandboxes are live; every other state is final and never changes again.</summary>
-    public static bool IsFinal(this SandboxState state) => state is not (SandboxState.Created or SandboxState.Running);
+    /// <summary>Created, running and backoff sandboxes are live; every other state is final and never changes again.</summary>
+    public static bool IsFinal(this SandboxState state) => state is not (SandboxState.Created or SandboxState.Running or SandboxState.Backoff);
 
     /// <summary>The final state for an outcome. Out of fuel counts as <see cref="SandboxState.Timeout"/> (same exit status, 124).</summary>
     public static SandboxState FromOutcome(OutcomeKind kind) => kind switch

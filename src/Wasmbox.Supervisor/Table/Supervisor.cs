@@ -64,7 +64,7 @@ public sealed partial class Supervisor : IAsyncDisposable
     /// <summary>Numbers other parts of the daemon set for the metrics (pool size).</summary>
     public SupervisorGauges Gauges { get; } = new();
 
-    /// <summary>How many records this open found live and marked lost.</summary>
+    /// <summary>How many records this open found live and marked lost (some may have been resumed since, by their restart policy).</summary>
     public int LostAtOpen { get; }
 
     /// <summary>
@@ -81,10 +81,10 @@ public sealed partial class Supervisor : IAsyncDisposable
         try
         {
             state = StateStore.Open(Path.Combine(dataDir, "state.db"));
-            var wasLive = state.List().Where(r => !r.State.IsFinal()).ToList();
             var lost = state.MarkLiveAsLost(options.Time.GetUtcNow(), LostMessage);
-            var supervisor = new Supervisor(dataDir, starter, options, dataDirLock, state, lost);
-            supervisor.Events.PublishAll(wasLive.Select(r => SandboxEvent.Lost(r, LostMessage)));
+            var supervisor = new Supervisor(dataDir, starter, options, dataDirLock, state, lost.Count);
+            supervisor.Events.PublishAll(lost.Select(state.Get).OfType<SandboxRecord>().Select(r => SandboxEvent.Lost(r, LostMessage)));
+            supervisor.ResumeRestartable();
             return Task.FromResult(supervisor);
         }
         catch
@@ -92,6 +92,33 @@ public sealed partial class Supervisor : IAsyncDisposable
             state?.Dispose();
             dataDirLock.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the next run of every sandbox a previous daemon left lost, or stopped at its shutdown, whose restart policy
+    /// asks for one (an <c>on-failure:N</c> that used its N restarts stays as it is). The stdin of such a run is empty: the
+    /// bytes a spawn sent are never stored.
+    /// </summary>
+    private void ResumeRestartable()
+    {
+        foreach (var id in State.Resumable())
+        {
+            if (State.Get(id) is not { } record) continue;
+            if (!record.Restart.Restarts(SandboxState.Lost, null, killedThroughSupervisor: false, record.Run - 1)) continue;
+            Live live;
+            lock (_gate)
+            {
+                if (_live.Count >= Options.MaxLiveSandboxes) return;
+                var sink = Logs.OpenSink(id);
+                live = new Live(id, record.ModuleSha256, sink, new RunSpec(record.ModulePath, record.Argv0, record.Args, record.Policy, null), record.Restart)
+                {
+                    Run = record.Run + 1,
+                };
+                sink.Run = live.Run;
+                _live.Add(id, live);
+            }
+            StartRun(live, RunStart.Resume);
         }
     }
 
@@ -109,7 +136,7 @@ public sealed partial class Supervisor : IAsyncDisposable
 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var record = new SandboxRecord(id, request.Name, new Dictionary<string, string>(request.Labels), request.ModuleSha256, modulePath, argv0,
-            request.Args.ToList(), policy, SandboxState.Created, _time.GetUtcNow(), null, null, null, null, null, null);
+            request.Args.ToList(), policy, SandboxState.Created, _time.GetUtcNow(), null, null, null, null, null, null) { Restart = request.Restart };
         Live live;
         lock (_gate)
         {
@@ -124,21 +151,35 @@ public sealed partial class Supervisor : IAsyncDisposable
                 sink.Complete();
                 throw new SupervisorException(SupervisorError.NameTaken, $"the name '{request.Name}' is taken; pick another, or remove the sandbox that has it");
             }
-            live = new Live(id, request.ModuleSha256, sink);
+            live = new Live(id, request.ModuleSha256, sink, new RunSpec(modulePath, argv0, record.Args, policy, request.Stdin), request.Restart);
             _live.Add(id, live);
         }
         Events.Publish(SandboxEvent.Created(record));
+        StartRun(live, RunStart.First);
+        return Get(id);
+    }
 
+    /// <summary>How a run begins: the sandbox's first, a restart after a backoff, or a resume at daemon start.</summary>
+    private enum RunStart { First, Restart, Resume }
+
+    /// <summary>Starts the live sandbox's current run (<see cref="Live.Run"/>) and records it; a refusal ends the run at once.</summary>
+    private void StartRun(Live live, RunStart how)
+    {
+        var spec = live.Spec;
         IStartedSandbox handle;
+        live.RunStartedAt = _time.GetUtcNow();
         try
         {
-            handle = _starter.Start(new SandboxStartRequest(id, modulePath, request.ModuleSha256, argv0, record.Args, policy,
-                live.Sink.Stdout, live.Sink.Stderr, request.Stdin));
+            handle = _starter.Start(new SandboxStartRequest(live.Id, spec.ModulePath, live.ModuleSha256, spec.Argv0, spec.Args, spec.Policy,
+                live.Sink.Stdout, live.Sink.Stderr, spec.Stdin));
         }
         catch (Exception e)
         {
-            Finish(live, new RunResult(RunOutcome.SetupFailed(SetupStage.Isolation, $"could not start the sandbox: {e.Message}"), ResourceUsage.Zero, request.ModuleSha256));
-            return Get(id);
+            // A first run that never started goes created → failed; a later one needs its record back from backoff (or
+            // lost) first, so that its end is recorded like any run's.
+            if (how != RunStart.First) MarkStarted(live, how, null);
+            Finish(live, new RunResult(RunOutcome.SetupFailed(SetupStage.Isolation, $"could not start the sandbox: {e.Message}"), ResourceUsage.Zero, live.ModuleSha256));
+            return;
         }
 
         bool killNow;
@@ -147,11 +188,21 @@ public sealed partial class Supervisor : IAsyncDisposable
             live.Handle = handle;
             killNow = live.KillRequested;
         }
-        State.MarkRunning(id, _time.GetUtcNow(), handle.WorkerInfo);
-        Events.Publish(SandboxEvent.Started(record));
+        MarkStarted(live, how, handle.WorkerInfo);
+        Events.Publish(SandboxEvent.Started(live.Id, NameOf(live.Id)));
         if (killNow) handle.Kill();
         live.Observer = ObserveAsync(live, handle);
-        return Get(id);
+    }
+
+    private void MarkStarted(Live live, RunStart how, string? workerInfo)
+    {
+        var now = live.RunStartedAt;
+        _ = how switch
+        {
+            RunStart.First => State.MarkRunning(live.Id, now, workerInfo),
+            RunStart.Restart => State.MarkRestarted(live.Id, live.Run, now, workerInfo),
+            RunStart.Resume => State.MarkResumed(live.Id, live.Run, now, workerInfo),
+        };
     }
 
     /// <summary>Stores an uploaded module and returns its SHA-256, with the module store's refusals as <see cref="SupervisorException"/>.</summary>
@@ -194,15 +245,42 @@ public sealed partial class Supervisor : IAsyncDisposable
     public void Kill(string idOrName)
     {
         var record = Get(idOrName);
-        IStartedSandbox? handle;
+        Live? live;
         lock (_gate)
         {
-            if (!_live.TryGetValue(record.Id, out var live))
+            if (!_live.TryGetValue(record.Id, out live))
                 throw new SupervisorException(SupervisorError.SandboxNotRunning, $"sandbox {record.Id} is not running (it is {Get(record.Id).State.Name()})");
+        }
+        RequestKill(live, "killed while waiting to restart");
+    }
+
+    /// <summary>
+    /// Stops a live sandbox and its restarts: its running worker is killed (its run then ends as killed), or, between
+    /// runs, the pending restart is cancelled and the sandbox ends as killed with <paramref name="backoffMessage"/>.
+    /// </summary>
+    private void RequestKill(Live live, string backoffMessage)
+    {
+        IStartedSandbox? handle;
+        bool inBackoff;
+        lock (_gate)
+        {
             live.KillRequested = true;
             handle = live.Handle;
+            inBackoff = live.Backoff is not null;
+            live.Backoff?.Dispose();
+            live.Backoff = null;
         }
-        handle?.Kill();
+        if (inBackoff) EndWithoutRun(live, SandboxState.Killed, backoffMessage);
+        else handle?.Kill();
+    }
+
+    /// <summary>The sandbox's record and, while a run of it is running, a sample of that run's use (else null).</summary>
+    public (SandboxRecord Record, LiveUsage? Usage) Sample(string idOrName)
+    {
+        var record = Get(idOrName);
+        IStartedSandbox? handle;
+        lock (_gate) handle = _live.TryGetValue(record.Id, out var live) ? live.Handle : null;
+        return (record, handle?.Sample());
     }
 
     /// <summary>Waits until the sandbox is final and returns its final record; at once for one already final.</summary>
@@ -223,27 +301,30 @@ public sealed partial class Supervisor : IAsyncDisposable
     {
         var record = Get(idOrName);
         Task? done = null;
-        IStartedSandbox? handle = null;
+        Live? live;
         lock (_gate)
         {
-            if (_live.TryGetValue(record.Id, out var live))
+            if (_live.TryGetValue(record.Id, out live))
             {
                 if (!force)
                     throw new SupervisorException(SupervisorError.SandboxRunning, $"sandbox {record.Id} is running; kill it first or remove it with force");
-                live.KillRequested = true;
-                handle = live.Handle;
                 done = live.Done.Task;
             }
         }
-        if (done is not null)
+        if (live is not null && done is not null)
         {
-            handle?.Kill();
+            RequestKill(live, "removed while waiting to restart");
             await done.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         State.Delete(record.Id);
     }
 
-    /// <summary>Graceful shutdown: kills every live sandbox, waits up to <see cref="SupervisorOptions.ShutdownGrace"/> for their ends to be recorded, closes the store and releases the data dir.</summary>
+    /// <summary>
+    /// Graceful shutdown: admits no new sandbox and starts no restart; lets running sandboxes finish for up to
+    /// <see cref="SupervisorOptions.ShutdownGrace"/>, then kills the rest and waits up to <see cref="KillRecordGrace"/>
+    /// for their ends to be recorded; closes the store and releases the data dir. A sandbox with a restart policy that
+    /// the shutdown stopped (or that waited for a restart) resumes at the next daemon start.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         List<Live> live;
@@ -252,21 +333,48 @@ public sealed partial class Supervisor : IAsyncDisposable
             if (_closing) return;
             _closing = true;
             live = [.. _live.Values];
-            foreach (var l in live) l.KillRequested = true;
         }
-        foreach (var l in live) l.Handle?.Kill();
-        try
+        // Between runs: nothing to wait for; the record ends as killed and is resumed by the next daemon.
+        foreach (var l in live)
         {
-            await Task.WhenAll(live.Select(l => l.Done.Task)).WaitAsync(Options.ShutdownGrace).ConfigureAwait(false);
+            bool inBackoff;
+            lock (_gate) inBackoff = l.Backoff is not null;
+            if (inBackoff) StopForShutdown(l);
         }
-        catch (TimeoutException)
+        var ended = Task.WhenAll(live.Select(l => l.Done.Task));
+        if (await Finishes(ended, Options.ShutdownGrace).ConfigureAwait(false) is false)
         {
-            // Left as they are: still live in the database, so the next daemon marks them lost.
+            foreach (var l in live) StopForShutdown(l);
+            // Left as they are if even this passes: still live in the database, so the next daemon marks them lost.
+            await Finishes(ended, KillRecordGrace).ConfigureAwait(false);
         }
         Events.Complete();
         Logs.AbandonAll();
         State.Dispose();
         _lock.Dispose();
+    }
+
+    /// <summary>How long a shutdown waits, after its kills, for the killed sandboxes' ends to be recorded.</summary>
+    public static readonly TimeSpan KillRecordGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>The message of a sandbox that a daemon shutdown stopped.</summary>
+    public const string ShutdownMessage = "stopped because the daemon shut down";
+
+    /// <summary>Stops a sandbox for the shutdown: as a kill, but its restart policy resumes it at the next daemon start.</summary>
+    private void StopForShutdown(Live live)
+    {
+        lock (_gate) live.StoppedByShutdown = true;
+        RequestKill(live, ShutdownMessage);
+    }
+
+    private static async Task<bool> Finishes(Task task, TimeSpan within)
+    {
+        try
+        {
+            await task.WaitAsync(within).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException) { return false; }
     }
 
     /// <summary>Drops everything as a killed daemon would: no kills, no final states, unflushed logs lost. Tests only.</summary>
@@ -293,25 +401,118 @@ public sealed partial class Supervisor : IAsyncDisposable
         Finish(live, result);
     }
 
+    /// <summary>
+    /// Records how the live sandbox's current run ended, and either schedules its next run (its restart policy says so,
+    /// and nobody asked it to stop: state backoff) or ends the sandbox.
+    /// </summary>
     private void Finish(Live live, RunResult result)
     {
+        var state = SandboxStates.FromOutcome(result.Outcome.Kind);
+        var now = _time.GetUtcNow();
+        TimeSpan? delay = null;
+        bool resume;
+        lock (_gate)
+        {
+            live.Handle = null;
+            if (live.StoppedByShutdown && state == SandboxState.Killed) result = result with { Outcome = result.Outcome with { Message = ShutdownMessage } };
+            var wouldRestart = live.Restart.Restarts(state, result.Outcome.ExitStatus, killedThroughSupervisor: live.KillRequested && !live.StoppedByShutdown, live.Run - 1);
+            resume = wouldRestart && (_closing || live.StoppedByShutdown);
+            if (wouldRestart && !resume)
+            {
+                // A run as long as HealthyRun was healthy: the backoff starts again from its first step.
+                live.QuickEnds = now - live.RunStartedAt >= RestartPolicy.HealthyRun ? 1 : live.QuickEnds + 1;
+                delay = RestartPolicy.Backoff(live.QuickEnds);
+            }
+        }
         try
         {
+            if (delay is { } wait)
+            {
+                live.Sink.Flush();
+                State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, now + wait, result.Refusals);
+                PublishEnd(live.Id, result);
+                Events.Publish(SandboxEvent.Restarted(live.Id, NameOf(live.Id), $"{live.Restart}: run {live.Run} ended {state.Name()}", wait, live.Run));
+                lock (_gate)
+                {
+                    // A kill that came while this run ended finds no handle and no backoff: it is honoured here.
+                    if (!live.KillRequested && !_closing)
+                    {
+                        live.Backoff = _time.CreateTimer(_ => RestartAfterBackoff(live), null, wait, Timeout.InfiniteTimeSpan);
+                        return;
+                    }
+                }
+                EndWithoutRun(live, SandboxState.Killed, live.StoppedByShutdown || _closing ? ShutdownMessage : "killed while waiting to restart");
+                return;
+            }
             live.Sink.Complete();
-            var state = SandboxStates.FromOutcome(result.Outcome.Kind);
-            State.MarkFinished(live.Id, state, _time.GetUtcNow(), RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message);
-            var name = State.Get(live.Id)?.Name;
-            Events.PublishAll([.. SandboxEvent.LimitsHitBy(live.Id, name, result), SandboxEvent.Ended(live.Id, name, result)]);
+            State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, refusals: result.Refusals);
+            if (resume) State.MarkForResume(live.Id);
+            PublishEnd(live.Id, result);
         }
         catch (ObjectDisposedException)
         {
             // The store closed under us (a crash in tests, or a shutdown past its grace): the next daemon marks it lost.
         }
-        finally
+        Ended(live);
+    }
+
+    /// <summary>The backoff is over: the next run starts, unless the sandbox was stopped meanwhile.</summary>
+    private void RestartAfterBackoff(Live live)
+    {
+        bool stop;
+        lock (_gate)
         {
-            lock (_gate) _live.Remove(live.Id);
-            live.Done.TrySetResult();
+            if (live.Backoff is null) return; // a kill took it first
+            live.Backoff.Dispose();
+            live.Backoff = null;
+            stop = live.KillRequested || _closing;
+            if (!stop)
+            {
+                live.Run++;
+                live.Sink.Run = live.Run;
+            }
         }
+        if (stop)
+        {
+            EndWithoutRun(live, SandboxState.Killed, _closing ? ShutdownMessage : "killed while waiting to restart");
+            return;
+        }
+        try { StartRun(live, RunStart.Restart); }
+        catch (ObjectDisposedException) { Ended(live); }
+    }
+
+    /// <summary>A sandbox between runs ends without another one: its record (in backoff) becomes final.</summary>
+    private void EndWithoutRun(Live live, SandboxState state, string message)
+    {
+        try
+        {
+            live.Sink.Complete();
+            State.MarkBackoffEnded(live.Id, state, _time.GetUtcNow(), message);
+            Events.Publish(SandboxEvent.EndedWithoutRun(live.Id, NameOf(live.Id), state, message));
+            if (live.StoppedByShutdown || _closing) State.MarkForResume(live.Id);
+        }
+        catch (ObjectDisposedException) { }
+        Ended(live);
+    }
+
+    /// <summary>A run's end as events: one limit_hit per limit, one refused per kept refusal, then exited or killed.</summary>
+    private void PublishEnd(string id, RunResult result)
+    {
+        var name = NameOf(id);
+        Events.PublishAll([.. SandboxEvent.LimitsHitBy(id, name, result), .. SandboxEvent.RefusedBy(id, name, result), SandboxEvent.Ended(id, name, result)]);
+    }
+
+    private string? NameOf(string id) => State.Get(id)?.Name;
+
+    private void Ended(Live live)
+    {
+        lock (_gate)
+        {
+            live.Backoff?.Dispose();
+            live.Backoff = null;
+            _live.Remove(live.Id);
+        }
+        live.Done.TrySetResult();
     }
 
     private string ValidateModule(string sha)
@@ -359,15 +560,29 @@ public sealed partial class Supervisor : IAsyncDisposable
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$")]
     private static partial Regex LabelKeyPattern();
 
+    /// <summary>What every run of a sandbox starts with (the stdin is kept in memory for restarts, never stored).</summary>
+    private sealed record RunSpec(string ModulePath, string Argv0, IReadOnlyList<string> Args, SandboxPolicy Policy, byte[]? Stdin);
+
     /// <summary>One live sandbox's in-memory state; fields other than the readonly ones change only under <c>_gate</c>.</summary>
-    private sealed class Live(string id, string moduleSha256, LogSink sink)
+    private sealed class Live(string id, string moduleSha256, LogSink sink, RunSpec spec, RestartPolicy restart)
     {
         public string Id { get; } = id;
         public string ModuleSha256 { get; } = moduleSha256;
         public LogSink Sink { get; } = sink;
+        public RunSpec Spec { get; } = spec;
+        public RestartPolicy Restart { get; } = restart;
         public IStartedSandbox? Handle { get; set; }
         public bool KillRequested { get; set; }
+        /// <summary>Stopped by the daemon's shutdown, not by a user: its restart policy resumes it at the next start.</summary>
+        public bool StoppedByShutdown { get; set; }
         public Task? Observer { get; set; }
+        /// <summary>The current run's number (1, then one more per restart).</summary>
+        public int Run { get; set; } = 1;
+        public DateTimeOffset RunStartedAt { get; set; }
+        /// <summary>Runs in a row that ended before <see cref="RestartPolicy.HealthyRun"/>: the backoff's step.</summary>
+        public int QuickEnds { get; set; }
+        /// <summary>The pending restart while the sandbox is in backoff; null otherwise.</summary>
+        public ITimer? Backoff { get; set; }
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -17,7 +17,10 @@ public sealed record SupervisorOptions
 
     public long MaxModuleBytes { get; init; } = ModuleStore.DefaultMaxBytes;
 
-    /// <summary>How long a graceful shutdown waits for killed sandboxes to report their end before leaving them to be marked lost.</summary>
+    /// <summary>
+    /// How long a graceful shutdown lets running sandboxes finish before it kills them (<c>--shutdown-grace</c>); then
+    /// <see cref="Supervisor.KillRecordGrace"/> more for their ends to be recorded, else they are marked lost at the next start.
+    /// </summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -39,6 +42,9 @@ public sealed record CreateSandboxRequest(string ModuleSha256, IReadOnlyList<str
 
     /// <summary>The guest's whole stdin; null for an empty one. Not stored: a record remembers what ran, not its input.</summary>
     public byte[]? Stdin { get; init; }
+
+    /// <summary>When the sandbox runs again after a run ends; every run gets the same stdin.</summary>
+    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
 }
 
 /// <summary>Which records <see cref="Supervisor.List"/> returns; all filters combine.</summary>

@@ -184,7 +184,7 @@ public sealed partial class WasiHost
         // fd_filestat_set_size on every open, read-only ones too. The descriptor stays read-only whatever rights it
         // holds: a truncate, sync or allocate through it is refused at that call.
         if (dir.ReadOnly && ((requested & Rights.FdWrite) != 0 || (open & (Oflags.Creat | Oflags.Trunc)) != 0 || fileFlags.HasFlag(Fdflags.Append)))
-            return Refuse(Errno.Perm, $"{WasiNames.PathOpen}: write access in a read-only grant");
+            return Refuse(Errno.Perm, $"{WasiNames.PathOpen}: '{guestPath}': write access in a read-only grant");
         if (Context.Fds.MaxOpen is { } max && Context.Fds.Count >= max)
         {
             // Checked before the host open so that a refused creat leaves no file behind.

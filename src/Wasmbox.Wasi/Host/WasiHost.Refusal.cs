@@ -24,6 +24,7 @@ public sealed partial class WasiHost
     private Errno Refuse(Errno errno, string reason)
     {
         LastRefusal = reason;
+        Context.Refusals.Add(reason, errno);
         return errno;
     }
 

@@ -146,3 +146,55 @@ public class SupervisorEventsTests
         await f.DisposeAsync();
     }
 }
+
+/// <summary>The events of restarts and of refusals, which need the restart policy and the run's audit.</summary>
+public class SupervisorRestartAndRefusalEventsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task OnFailure_OneRestart_PublishesEachRunsEndThenRestartedWithItsBackoff()
+    {
+        await using var f = await Fixture.OpenAsync();
+        using var events = f.Supervisor.Events.Subscribe();
+        f.Starter.Behaviour = FakeSandbox.Ends(RunOutcome.Exited(1));
+
+        var id = f.Supervisor.Create(f.Request("flaky") with { Restart = RestartPolicy.Parse("on-failure:1") }).Id;
+        await f.Supervisor.WaitAsync(id, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        var got = new List<SandboxEvent>();
+        while (events.Reader.TryRead(out var e)) got.Add(e);
+        Assert.Equal([EventKind.Created, EventKind.Started, EventKind.Exited, EventKind.Restarted, EventKind.Started, EventKind.Exited], got.Select(e => e.Kind));
+        var restarted = got[3];
+        Assert.Equal(100, restarted.BackoffMs);
+        Assert.Equal(1, restarted.RestartCount);
+        Assert.Equal("on-failure:1: run 1 ended exited", restarted.Reason);
+        Assert.All(got, e => Assert.Equal("flaky", e.Name));
+    }
+
+    [Fact]
+    public async Task RunWithRefusals_PublishesOneRefusedPerKeptRefusalBeforeItsEnd()
+    {
+        await using var f = await Fixture.OpenAsync();
+        using var events = f.Supervisor.Events.Subscribe();
+        f.Starter.Behaviour = r =>
+        {
+            var s = new FakeSandbox(r);
+            s.End(new RunResult(RunOutcome.Exited(0), ResourceUsage.Zero, r.ModuleSha256)
+            {
+                Refusals = new RefusalAudit([new Refusal("path_open", "'/etc/passwd' is outside every grant", "notcapable"), new Refusal("fd_write", "read-only grant '/in'", "perm")], 2),
+            });
+            return s;
+        };
+
+        var id = f.Supervisor.Create(f.Request()).Id;
+        await f.Supervisor.WaitAsync(id, Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        var got = new List<SandboxEvent>();
+        while (events.Reader.TryRead(out var e)) got.Add(e);
+        Assert.Equal([EventKind.Created, EventKind.Started, EventKind.Refused, EventKind.Refused, EventKind.Exited], got.Select(e => e.Kind));
+        Assert.Equal(("path_open", "notcapable"), (got[2].Call, got[2].Errno));
+        Assert.Contains("/etc/passwd", got[2].Reason);
+        Assert.Equal("fd_write", got[3].Call);
+    }
+}

@@ -89,6 +89,12 @@ public sealed class ReadOnlyGrantTests
 
         Assert.Equal(Errno.Perm, errno);
         Assert.Contains("read-only grant", g.Host.LastRefusal);
+        // The audit trail has it: the call, the reason, the errno the guest got.
+        var audit = g.Fixture.Context.Refusals.Snapshot();
+        Assert.Equal(1, audit.Total);
+        Assert.Equal("perm", audit.Kept[0].Errno);
+        Assert.Contains("read-only grant", audit.Kept[0].Reason);
+        Assert.StartsWith(audit.Kept[0].Call, g.Host.LastRefusal);
         Assert.Empty(g.Tree.Snapshot().DiffFrom(before));
         Assert.Equal(roTimes, Directory.GetLastWriteTimeUtc(g.Tree.ReadOnlyGrant));
     }

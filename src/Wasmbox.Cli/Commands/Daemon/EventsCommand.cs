@@ -120,6 +120,7 @@ internal sealed class EventsCommand
         Field("call", e.Call);
         Field("path", e.Path);
         Field("address", e.Address);
+        Field("errno", e.Errno);
         Field("reason", e.Reason);
         Field("backoff_ms", e.BackoffMs);
         Field("restarts", e.RestartCount);

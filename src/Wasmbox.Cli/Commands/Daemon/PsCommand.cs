@@ -37,18 +37,21 @@ internal sealed class PsCommand
         {
             var list = await scope.Client.ListAsync(query.Count == 0 ? "" : "?" + string.Join('&', query));
             if (!parsed.GetValue(_all) && !query.Any(q => q.StartsWith("state=", StringComparison.Ordinal)))
-                list = list.Where(s => s.State is "created" or "running").ToList();
+                list = list.Where(s => s.State is "created" or "running" or "backoff").ToList();
             if (parsed.GetValue(_json))
             {
                 scope.Stdout.WriteLine(JsonSerializer.Serialize(list, ApiJson.Default.ListSandboxView));
                 return 0;
             }
             var table = new Table().NoBorder().HideRowSeparators();
-            foreach (var column in new[] { "ID", "NAME", "MODULE", "STATE", "EXIT", "CREATED", "LABELS" }) table.AddColumn(column);
+            foreach (var column in new[] { "ID", "NAME", "MODULE", "STATE", "RUN", "EXIT", "CREATED", "LABELS" }) table.AddColumn(column);
             foreach (var s in list.OrderBy(s => s.CreatedAt))
             {
+                // A crash loop shows as backoff with the time left until the next attempt.
+                var state = s.NextAttemptAt is { } next ? $"{s.State} (next in {Math.Max(0, (next - DateTimeOffset.UtcNow).TotalSeconds):0.0}s)" : s.State;
                 table.AddRow(
-                    Markup.Escape(s.Id), Markup.Escape(s.Name ?? ""), Markup.Escape(s.Argv0), Markup.Escape(s.State),
+                    Markup.Escape(s.Id), Markup.Escape(s.Name ?? ""), Markup.Escape(s.Argv0), Markup.Escape(state),
+                    s.Run.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     s.ExitStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
                     Markup.Escape(Ago(s.CreatedAt)), Markup.Escape(string.Join(',', s.Labels.Select(kv => $"{kv.Key}={kv.Value}"))));
             }

@@ -17,7 +17,8 @@ internal static class SandboxVerbs
         var tail = new Option<int?>("--tail") { Description = "Only the last N lines.", HelpName = "N" };
         var since = new Option<string?>("--since") { Description = "Only output written after this time (RFC 3339, e.g. 2026-12-05T20:00:00Z).", HelpName = "TIME" };
         var stream = new Option<string?>("--stream") { Description = "Only stdout or only stderr.", HelpName = "stdout|stderr" };
-        var command = new Command("logs", "Print a sandbox's output (stdout and stderr in the order it wrote them).") { id, follow, tail, since, stream, host };
+        var run = new Option<int?>("--run") { Description = "Only what run N wrote (1 is the first; a restart policy adds one per restart). Default: every run.", HelpName = "N" };
+        var command = new Command("logs", "Print a sandbox's output (stdout and stderr in the order it wrote them).") { id, follow, tail, since, stream, run, host };
         command.SetAction(parsed => HostOption.Call(parsed, host, async scope =>
         {
             var query = new List<string>();
@@ -25,10 +26,36 @@ internal static class SandboxVerbs
             if (parsed.GetValue(tail) is { } n) query.Add($"tail={n}");
             if (parsed.GetValue(since) is { } t) query.Add($"since={Uri.EscapeDataString(t)}");
             if (parsed.GetValue(stream) is { } s) query.Add($"stream={Uri.EscapeDataString(s)}");
+            if (parsed.GetValue(run) is { } r) query.Add($"run={r}");
             scope.Stdout.Flush();
             using var stdout = Console.OpenStandardOutput();
             var dropped = await scope.Client.CopyLogsAsync(parsed.GetValue(id)!, query.Count == 0 ? "" : "?" + string.Join('&', query), stdout);
             if (dropped > 0) scope.Stderr.WriteLine($"wasmbox: notice: {dropped} older bytes of this log were dropped (the daemon's --log-limit)");
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Audit()
+    {
+        var host = HostOption.Create();
+        var id = Id();
+        var run = new Option<int?>("--run") { Description = "Only run N's refusals (1 is the first). Default: every run.", HelpName = "N" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+        var command = new Command("audit",
+            "List the WASI calls a sandbox's policy refused (call, errno, reason with the path or address), recorded when each run ends; the first 256 of a run are kept, all are counted.")
+            { id, run, json, host };
+        command.SetAction(parsed => HostOption.Call(parsed, host, async scope =>
+        {
+            var view = await scope.Client.AuditAsync(parsed.GetValue(id)!, parsed.GetValue(run) is { } r ? $"?run={r}" : "");
+            if (parsed.GetValue(json))
+            {
+                scope.Stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(view, Core.Api.ApiJson.Default.AuditView));
+                return 0;
+            }
+            scope.Stdout.WriteLine("RUN  CALL                     ERRNO       REASON");
+            foreach (var e in view.Refusals) scope.Stdout.WriteLine($"{e.Run,-4} {e.Call,-24} {e.Errno,-11} {e.Reason}");
+            if (view.Dropped > 0) scope.Stderr.WriteLine($"wasmbox: notice: {view.Dropped} more refusals were counted but not kept (256 per run)");
             return 0;
         }));
         return command;

@@ -14,6 +14,11 @@ internal sealed class SpawnCommand : IGuestCommand
     private readonly PolicyOptions _policy = new();
     private readonly Option<string?> _host = HostOption.Create();
     private readonly Option<string?> _name = new("--name") { Description = "A unique name to use instead of the id.", HelpName = "NAME" };
+    private readonly Option<string?> _restart = new("--restart")
+    {
+        Description = "When to run it again after a run ends: no (default), on-failure[:N] (a run that did not exit 0, at most N more times), always, unless-stopped. Backoff: 100 ms doubling to 30 s, reset after 60 s of running.",
+        HelpName = "no|on-failure[:N]|always|unless-stopped",
+    };
     private readonly Option<string[]> _label = new("--label") { Description = "A label KEY=VALUE (repeatable); filter with ps --filter label=KEY=VALUE.", HelpName = "KEY=VALUE", Arity = ArgumentArity.ZeroOrMore };
     private readonly Argument<string> _module = new("MODULE") { Description = "The .wasm (or .wat) file; it is the guest's argv[0]." };
     private readonly Argument<string[]> _args = new("ARGS") { Description = "Arguments for the guest (everything after MODULE).", Arity = ArgumentArity.ZeroOrMore };
@@ -21,7 +26,7 @@ internal sealed class SpawnCommand : IGuestCommand
     public SpawnCommand()
     {
         Command = new Command("spawn", "Start a sandbox in the daemon (same options as run; its stdin is empty unless --stdin FILE) and print its id.");
-        foreach (var option in _policy.All.Append(_name).Append(_label).Append(_host)) Command.Options.Add(option);
+        foreach (var option in _policy.All.Append(_name).Append(_label).Append(_restart).Append(_host)) Command.Options.Add(option);
         Command.Arguments.Add(_module);
         Command.Arguments.Add(_args);
         Command.SetAction(Execute);
@@ -68,7 +73,7 @@ internal sealed class SpawnCommand : IGuestCommand
             var sha = ModuleLoader.Sha256Of(module);
             if (await scope.Client.GetModuleAsync(sha) is null) await scope.Client.UploadModuleAsync(module);
             var view = await scope.Client.SpawnAsync(new SpawnRequest(sha, null, GuestArgs, policy, parsed.GetValue(_name), labels,
-                stdin is null ? null : Convert.ToBase64String(stdin), modulePath));
+                stdin is null ? null : Convert.ToBase64String(stdin), modulePath) { Restart = parsed.GetValue(_restart) });
             scope.Stdout.WriteLine(view.Id);
             return 0;
         });
