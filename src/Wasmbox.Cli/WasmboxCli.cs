@@ -43,6 +43,7 @@ public static class WasmboxCli
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Kill());
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Wait());
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Remove());
+        root.Subcommands.Add(new Commands.Daemon.EventsCommand().Command);
         root.Subcommands.Add(Commands.Daemon.SandboxVerbs.Audit());
         root.Subcommands.Add(new Commands.Daemon.StatsCommand().Command);
 
@@ -73,7 +74,7 @@ public static class WasmboxCli
             var error = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal)))
                         ?? parsed.Errors[0];
             var message = command == root && parsed.UnmatchedTokens.Count == 0
-                ? "no command given; use run, compile, inspect, doctor, or daemon, spawn, ps, logs, kill, wait, rm"
+                ? "no command given; use run, compile, inspect, doctor, or daemon, spawn, ps, logs, kill, wait, rm, events"
                 : error.Message.TrimEnd('.');
             var result = CliError.Print(stderr, $"{message}; see '{help}'");
             if (command == run.Command) run.WriteSetupFailureReport(parsed, stderr, message);

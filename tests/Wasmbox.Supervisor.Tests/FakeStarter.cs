@@ -51,7 +51,11 @@ internal sealed class FakeSandbox : IStartedSandbox
         End(RunOutcome.Killed("killed through the supervisor"));
     }
 
-    public void End(RunOutcome outcome) => _done.TrySetResult(new RunResult(outcome, ResourceUsage.Zero, Request.ModuleSha256));
+    public void End(RunOutcome outcome) => End(outcome, ResourceUsage.Zero);
+
+    public void End(RunOutcome outcome, ResourceUsage usage) => _done.TrySetResult(new RunResult(outcome, usage, Request.ModuleSha256));
+
+    public void End(RunResult result) => _done.TrySetResult(result);
 
     public void Fault(Exception e) => _done.TrySetException(e);
 

@@ -142,6 +142,15 @@ internal sealed class DaemonClient : IDisposable
         return dropped;
     }
 
+    /// <summary>A streaming GET (server-sent events): the response with its body unread; refusals throw as for every call.</summary>
+    public Task<HttpResponseMessage> OpenStreamAsync(string pathAndQuery, long? lastEventId = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (lastEventId is { } id) request.Headers.Add("Last-Event-ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return SendAsync(request, stream: true);
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, bool allowNotFound = false, bool stream = false)
     {
         HttpResponseMessage response;

@@ -33,7 +33,15 @@ internal static class OpenApiDocument
           "parameters": [ { "$ref": "#/components/parameters/id" }, { "name": "follow", "in": "query", "schema": { "type": "boolean" } }, { "name": "tail", "in": "query", "schema": { "type": "integer" } },
             { "name": "since", "in": "query", "schema": { "type": "string", "format": "date-time" } }, { "name": "stream", "in": "query", "schema": { "enum": [ "stdout", "stderr" ] } },
             { "name": "run", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "only what this run wrote" } ],
-          "responses": { "200": { "description": "raw bytes; header X-Wasmbox-Log-Dropped-Bytes counts what the log limit dropped" } } } }
+          "responses": { "200": { "description": "raw bytes; header X-Wasmbox-Log-Dropped-Bytes counts what the log limit dropped" } } } },
+        "/v1/events": { "get": { "summary": "The daemon's events as server-sent events (id: sequence number, event: kind, data: JSON); resume with Last-Event-ID",
+          "parameters": [ { "name": "sandbox", "in": "query", "schema": { "type": "string" }, "description": "id or name (repeatable)" },
+            { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "created, started, exited, restarted, limit_hit, refused, killed, lost, pool_empty; comma-separated or repeated" },
+            { "name": "since", "in": "query", "schema": { "type": "integer" }, "description": "start after this sequence number" },
+            { "name": "follow", "in": "query", "schema": { "type": "boolean" }, "description": "false: send what the daemon holds, then end" },
+            { "name": "heartbeat", "in": "query", "schema": { "type": "number" }, "description": "seconds between heartbeat comments (default 15)" } ],
+          "responses": { "200": { "description": "text/event-stream; besides sandbox events: gap, overflow and shutdown notices" }, "400": { "description": "bad query" } } } },
+        "/metrics": { "get": { "summary": "Prometheus text format 0.0.4 (docs/metrics.md)", "responses": { "200": { "description": "text/plain; version=0.0.4" } } } }
       },
       "components": {
         "parameters": { "id": { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "id or name" } },

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Wasmbox.Core.Policy;
 using Wasmbox.Daemon.Api;
+using Wasmbox.Daemon.Metrics;
 using Wasmbox.Supervisor.State;
 using Wasmbox.Supervisor.Table;
 using SupervisorCore = Wasmbox.Supervisor.Table.Supervisor;
@@ -100,6 +101,8 @@ public static class DaemonMain
             });
         }
         SandboxApi.Map(app, supervisor);
+        EventsApi.Map(app, supervisor);
+        MetricsApi.Map(app, new DaemonMetrics(supervisor));
         StatsApi.Map(app, supervisor);
         app.MapGet("/openapi.json", () => Results.Text(OpenApiDocument.Json, "application/json"));
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
+using Wasmbox.Supervisor.Events;
 using Wasmbox.Supervisor.Logs;
 using Wasmbox.Supervisor.Modules;
 using Wasmbox.Supervisor.State;
@@ -44,6 +45,7 @@ public sealed partial class Supervisor : IAsyncDisposable
         Logs = new LogStore(state, options.Logs, options.Time);
         Modules = new ModuleStore(dataDir, options.MaxModuleBytes);
         LostAtOpen = lost;
+        Events = new EventHub(options.Time);
     }
 
     public string DataDir { get; }
@@ -55,6 +57,12 @@ public sealed partial class Supervisor : IAsyncDisposable
     public LogStore Logs { get; }
 
     public ModuleStore Modules { get; }
+
+    /// <summary>Every change of a sandbox's life, numbered, for <c>/v1/events</c> and the metrics (<see cref="EventHub"/>).</summary>
+    public EventHub Events { get; }
+
+    /// <summary>Numbers other parts of the daemon set for the metrics (pool size).</summary>
+    public SupervisorGauges Gauges { get; } = new();
 
     /// <summary>How many records this open found live and marked lost (some may have been resumed since, by their restart policy).</summary>
     public int LostAtOpen { get; }
@@ -75,6 +83,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             state = StateStore.Open(Path.Combine(dataDir, "state.db"));
             var lost = state.MarkLiveAsLost(options.Time.GetUtcNow(), LostMessage);
             var supervisor = new Supervisor(dataDir, starter, options, dataDirLock, state, lost.Count);
+            supervisor.Events.PublishAll(lost.Select(state.Get).OfType<SandboxRecord>().Select(r => SandboxEvent.Lost(r, LostMessage)));
             supervisor.ResumeRestartable();
             return Task.FromResult(supervisor);
         }
@@ -145,6 +154,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             live = new Live(id, request.ModuleSha256, sink, new RunSpec(modulePath, argv0, record.Args, policy, request.Stdin), request.Restart);
             _live.Add(id, live);
         }
+        Events.Publish(SandboxEvent.Created(record));
         StartRun(live, RunStart.First);
         return Get(id);
     }
@@ -179,6 +189,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             killNow = live.KillRequested;
         }
         MarkStarted(live, how, handle.WorkerInfo);
+        Events.Publish(SandboxEvent.Started(live.Id, NameOf(live.Id)));
         if (killNow) handle.Kill();
         live.Observer = ObserveAsync(live, handle);
     }
@@ -337,6 +348,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             // Left as they are if even this passes: still live in the database, so the next daemon marks them lost.
             await Finishes(ended, KillRecordGrace).ConfigureAwait(false);
         }
+        Events.Complete();
         Logs.AbandonAll();
         State.Dispose();
         _lock.Dispose();
@@ -369,6 +381,7 @@ public sealed partial class Supervisor : IAsyncDisposable
     internal void Crash()
     {
         lock (_gate) _closing = true;
+        Events.Complete();
         Logs.AbandonAll();
         State.Dispose();
         _lock.Dispose();
@@ -417,6 +430,8 @@ public sealed partial class Supervisor : IAsyncDisposable
             {
                 live.Sink.Flush();
                 State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, now + wait, result.Refusals);
+                PublishEnd(live.Id, result);
+                Events.Publish(SandboxEvent.Restarted(live.Id, NameOf(live.Id), $"{live.Restart}: run {live.Run} ended {state.Name()}", wait, live.Run));
                 lock (_gate)
                 {
                     // A kill that came while this run ended finds no handle and no backoff: it is honoured here.
@@ -432,6 +447,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             live.Sink.Complete();
             State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, refusals: result.Refusals);
             if (resume) State.MarkForResume(live.Id);
+            PublishEnd(live.Id, result);
         }
         catch (ObjectDisposedException)
         {
@@ -472,11 +488,21 @@ public sealed partial class Supervisor : IAsyncDisposable
         {
             live.Sink.Complete();
             State.MarkBackoffEnded(live.Id, state, _time.GetUtcNow(), message);
+            Events.Publish(SandboxEvent.EndedWithoutRun(live.Id, NameOf(live.Id), state, message));
             if (live.StoppedByShutdown || _closing) State.MarkForResume(live.Id);
         }
         catch (ObjectDisposedException) { }
         Ended(live);
     }
+
+    /// <summary>A run's end as events: one limit_hit per limit, one refused per kept refusal, then exited or killed.</summary>
+    private void PublishEnd(string id, RunResult result)
+    {
+        var name = NameOf(id);
+        Events.PublishAll([.. SandboxEvent.LimitsHitBy(id, name, result), .. SandboxEvent.RefusedBy(id, name, result), SandboxEvent.Ended(id, name, result)]);
+    }
+
+    private string? NameOf(string id) => State.Get(id)?.Name;
 
     private void Ended(Live live)
     {

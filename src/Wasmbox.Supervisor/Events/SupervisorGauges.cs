@@ -1,0 +1,15 @@
+namespace Wasmbox.Supervisor.Events;
+
+/// <summary>
+/// Numbers that are not events but that the metrics show: set by the code that knows them, read at each scrape.
+/// Thread-safe; zero until someone sets them.
+/// </summary>
+public sealed class SupervisorGauges
+{
+    private long _poolSize;
+
+    /// <summary>Prepared workers waiting in the pool(s) (<c>wasmbox_pool_size</c>); 0 while the daemon has no pool.</summary>
+    public long PoolSize => Interlocked.Read(ref _poolSize);
+
+    public void SetPoolSize(long size) => Interlocked.Exchange(ref _poolSize, size);
+}
