@@ -27,6 +27,9 @@ public sealed record WorkerJob(
     /// <summary>Whether <see cref="ModuleFile"/> was compiled with epoch checks (<c>EngineSettings.Epoch</c>); the worker
     /// makes the same engine. False in the worker tiers, whose worker ends its own process at a time limit.</summary>
     public bool EpochChecks { get; init; }
+
+    /// <summary>Where a jailed run may take a pre-started worker from, when the job fits the pool's key; null starts its own.</summary>
+    public WorkerPool? Pool { get; init; }
 }
 
 /// <summary>The guest's stdio as the parent sees it. The launcher never closes these.</summary>
