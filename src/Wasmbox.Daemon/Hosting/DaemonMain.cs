@@ -62,7 +62,10 @@ public static class DaemonMain
     private static async Task<int> ServeAsync(DaemonSettings settings)
     {
         Directory.CreateDirectory(settings.DataDir);
-        await using var supervisor = await SupervisorCore.OpenAsync(settings.DataDir, new LaunchStarter(settings.DataDir), new SupervisorOptions
+        // Declared before the supervisor, so it is disposed after it: the supervisor stops every sandbox first, and a
+        // pool must outlive the runs that took its workers (see WorkerPool).
+        using var pool = settings.Pool > 0 ? LaunchStarter.OpenPool(settings) : null;
+        await using var supervisor = await SupervisorCore.OpenAsync(settings.DataDir, new LaunchStarter(settings.DataDir, pool), new SupervisorOptions
         {
             Ceilings = settings.Ceilings,
             MaxLiveSandboxes = settings.MaxSandboxes,
