@@ -108,13 +108,20 @@ internal sealed class BlankWorker : IDisposable
         return $"{JailLayout.ModuleDir}/{fileName}";
     }
 
+    /// <summary>Called once when this worker is disposed (its pool starts the replacement then).</summary>
+    public Action? Released { get; set; }
+
     public void Dispose()
     {
+        var released = Interlocked.Exchange(ref _released, 1) == 0 ? Released : null;
         WorkerLauncher.KillWorker(Plan.Cgroup, Process);
         try { Process.WaitForExit(TimeSpan.FromSeconds(2)); }
         catch (InvalidOperationException) { }
         Process.Dispose();
         Outputs.Dispose();
         Plan.Dispose();
+        released?.Invoke();
     }
+
+    private int _released;
 }

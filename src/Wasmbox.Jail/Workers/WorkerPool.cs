@@ -13,7 +13,10 @@ namespace Wasmbox.Jail.Workers;
 /// <see cref="Contain.PrepareBlank"/>); a host that cannot start workers must not make the pool spin; idle workers die
 /// with this process and are killed, their cgroups removed, by <see cref="Dispose"/>.</para>
 /// <para>Scheme: one refill thread keeps <see cref="Size"/> workers ready, with at most <see cref="MaxStarting"/>
-/// starting at once; each start's hello is awaited on a thread of its own. A failed start waits 1 s before the next
+/// starting at once; each start's hello is awaited on a thread of its own. A taken worker's replacement starts when its
+/// sandbox ends, or <see cref="RefillDelay"/> after the take, whichever comes first. Why wait: a start costs the machine
+/// tens of milliseconds of CPU, and started at once it would compete with the short sandbox that just took the worker
+/// (measured on 2 cores: the pooled hello's spawn-to-exited doubled). A failed start waits 1 s before the next
 /// try, doubling up to 60 s, and is told once through the notice; a start that succeeds resets the wait.</para>
 /// <para>Why one long-lived thread spawns every worker: bubblewrap's <c>--die-with-parent</c> is PR_SET_PDEATHSIG, which
 /// fires when the <i>thread</i> that forked the child ends, not the process. A worker spawned from a short-lived thread
@@ -27,6 +30,9 @@ public sealed class WorkerPool : IDisposable
 
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1), LastRetry = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long after a take the replacement starts at the latest, if the sandbox has not ended by then.</summary>
+    public static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly string _stagingRoot;
     private readonly Action<string> _notice;
     private readonly IReadOnlyList<string>? _workerArgs;
@@ -37,6 +43,7 @@ public sealed class WorkerPool : IDisposable
     private int _starting;
     private int _failures;
     private long _retryAt;
+    private long _refillAt;
     private long _taken, _missed;
     private bool _disposed;
     private static int _sequence;
@@ -110,8 +117,13 @@ public sealed class WorkerPool : IDisposable
             }
         }
         if (taken is null) Interlocked.Increment(ref _missed);
-        else Interlocked.Increment(ref _taken);
-        _wake.Set();
+        else
+        {
+            Interlocked.Increment(ref _taken);
+            lock (_gate) _refillAt = Environment.TickCount64 + (long)RefillDelay.TotalMilliseconds;
+            taken.Released = SandboxEnded;
+        }
+        Wake();
         foreach (var d in dead ?? []) d.Dispose();
         return taken;
     }
@@ -137,6 +149,19 @@ public sealed class WorkerPool : IDisposable
         _wake.Dispose();
     }
 
+    /// <summary>A taken worker's sandbox ended: its replacement may start now.</summary>
+    private void SandboxEnded()
+    {
+        lock (_gate) _refillAt = 0;
+        Wake();
+    }
+
+    private void Wake()
+    {
+        try { _wake.Set(); }
+        catch (ObjectDisposedException) { }
+    }
+
     private void Refill()
     {
         while (true)
@@ -146,8 +171,10 @@ public sealed class WorkerPool : IDisposable
             {
                 if (_disposed) return;
                 var now = Environment.TickCount64;
+                var missing = _ready.Count + _starting < Size && _starting < MaxStarting;
                 if (now < _retryAt) wait = (int)(_retryAt - now);
-                else if (_ready.Count + _starting < Size && _starting < MaxStarting) { _starting++; wait = 0; }
+                else if (missing && now < _refillAt) wait = (int)(_refillAt - now);
+                else if (missing) { _starting++; wait = 0; }
                 else wait = Timeout.Infinite;
             }
             if (wait != 0)
@@ -202,8 +229,7 @@ public sealed class WorkerPool : IDisposable
         if (!keep) blank?.Dispose();
         if (error is not null && !Volatile.Read(ref _disposed))
             _notice($"the worker pool cannot start a worker ({error}); it tries again in {Core.Units.DurationText.Format(retry)}, and sandboxes start their own meanwhile");
-        try { _wake.Set(); }
-        catch (ObjectDisposedException) { }
+        Wake();
     }
 
     /// <summary>Removes <c>wasmbox-module-PID-…</c> folders whose process is gone (a killed owner could not).</summary>
