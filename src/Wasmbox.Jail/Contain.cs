@@ -69,6 +69,7 @@ public static class Contain
         var fileName = ModuleFileName(job);
         // The module is bound over a placeholder in a private read-only folder, as a pooled worker's is copied into one,
         // so both see the same /run/wasmbox (see ModuleFolder).
+        ModuleFolder.RemoveStale(Path.GetTempPath());
         var folder = ModuleFolder.CreateWithPlaceholder(Path.GetTempPath(), name, fileName);
         try
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Wasmbox.Jail.Workers;
 
 /// <summary>
@@ -88,4 +90,33 @@ internal sealed class ModuleFolder : IDisposable
             // Left behind in a temporary or staging folder; it holds at most one copy of a module.
         }
     }
+
+    /// <summary>
+    /// Removes <c>wasmbox-module-PID-…</c> folders under <paramref name="root"/> whose process is gone: only a process
+    /// killed with SIGKILL leaves one (an empty placeholder, or one copy of a module). At most once a minute per root.
+    /// </summary>
+    public static void RemoveStale(string root)
+    {
+        var now = Environment.TickCount64;
+        lock (LastSweep)
+        {
+            if (LastSweep.TryGetValue(root, out var last) && now - last < 60_000) return;
+            LastSweep[root] = now;
+        }
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(root, Prefix + "*"))
+            {
+                var rest = System.IO.Path.GetFileName(dir)[Prefix.Length..];
+                var dash = rest.IndexOf('-');
+                if (dash <= 0 || !int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+                if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
+                try { Directory.Delete(dir, recursive: true); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // no such root yet, or not ours to list
+    }
+
+    private static readonly Dictionary<string, long> LastSweep = [];
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Wasmbox.Jail.Workers;
 
 /// <summary>
@@ -67,7 +65,7 @@ public sealed class WorkerPool : IDisposable
         _stagingRoot = Path.GetFullPath(stagingRoot);
         _notice = notice ?? (_ => { });
         _workerArgs = workerArgs;
-        RemoveLeftovers(_stagingRoot);
+        ModuleFolder.RemoveStale(_stagingRoot);
         if (size == 0) return;
         _refill = new Thread(Refill) { IsBackground = true, Name = "wasmbox-pool-refill" };
         _refill.Start();
@@ -230,20 +228,5 @@ public sealed class WorkerPool : IDisposable
         if (error is not null && !Volatile.Read(ref _disposed))
             _notice($"the worker pool cannot start a worker ({error}); it tries again in {Core.Units.DurationText.Format(retry)}, and sandboxes start their own meanwhile");
         Wake();
-    }
-
-    /// <summary>Removes <c>wasmbox-module-PID-…</c> folders whose process is gone (a killed owner could not).</summary>
-    private static void RemoveLeftovers(string root)
-    {
-        if (!Directory.Exists(root)) return;
-        foreach (var dir in Directory.EnumerateDirectories(root, "wasmbox-module-*"))
-        {
-            var rest = Path.GetFileName(dir)["wasmbox-module-".Length..];
-            var dash = rest.IndexOf('-');
-            if (dash <= 0 || !int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            if (pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
-            try { Directory.Delete(dir, recursive: true); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
     }
 }

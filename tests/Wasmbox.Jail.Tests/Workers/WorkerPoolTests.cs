@@ -257,4 +257,23 @@ public partial class WorkerPoolTests
         Assert.Empty(WorkerRuns.LiveWorkers());
         Assert.Empty(Directory.GetDirectories(staging));
     }
+
+    [Fact]
+    public void Pool_Start_RemovesFoldersOfDeadOwnersOnly()
+    {
+        WorkerRuns.RequireLinux();
+        using var tmp = new TempDir();
+        var staging = tmp.Dir("staging");
+        // A pid above the kernel's pid_max (4194304 at most) belongs to nobody.
+        var dead = Directory.CreateDirectory(Path.Combine(staging, "wasmbox-module-9999999-pool-1")).FullName;
+        File.WriteAllText(Path.Combine(dead, "module.cwasm"), "a copy left by a SIGKILLed daemon");
+        var ours = Directory.CreateDirectory(Path.Combine(staging, $"wasmbox-module-{Environment.ProcessId}-pool-999")).FullName;
+        var other = Directory.CreateDirectory(Path.Combine(staging, "not-a-module-folder")).FullName;
+
+        using (new WorkerPool(0, Plain, staging)) { }
+
+        Assert.False(Directory.Exists(dead), "a dead owner's folder was left");
+        Assert.True(Directory.Exists(ours), "a live owner's folder was removed");
+        Assert.True(Directory.Exists(other), "a folder that is not ours was removed");
+    }
 }
