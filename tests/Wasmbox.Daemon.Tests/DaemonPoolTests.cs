@@ -35,6 +35,35 @@ public class DaemonPoolTests
         Assert.NotEmpty(after);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Stop_WithPool_LeavesNoPooledWorkerAndNoFolder(bool sigkill)
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("the daemon listens on a Unix socket and starts Linux workers");
+        if (!File.Exists("/usr/bin/bwrap")) Assert.Skip("the pool holds jailed workers, and bubblewrap is not installed (apt-get install -y bubblewrap)");
+        using var daemon = DaemonProcess.Start("--pool", "2");
+        var idle = await WorkersAsync(daemon, w => w.Count >= 2);
+        await Task.Delay(1000, TestContext.Current.CancellationToken); // both starts through bubblewrap, into the worker
+        idle = ProcessTree.Descendants(daemon.Process.Id, "wasmbox-worker");
+        Assert.NotEmpty(idle);
+
+        if (sigkill)
+        {
+            daemon.KillHard(); // the daemon's cleanup never runs: the workers die with it (--die-with-parent)
+        }
+        else
+        {
+            using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", daemon.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await term.WaitForExitAsync(TestContext.Current.CancellationToken);
+            await daemon.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Empty(ProcessTree.WaitGone(idle, TimeSpan.FromSeconds(5)));
+        if (!sigkill)
+            Assert.Empty(Directory.Exists(Path.Combine(daemon.DataDir, "pool")) ? Directory.GetDirectories(Path.Combine(daemon.DataDir, "pool")) : []);
+    }
+
     /// <summary>The daemon's worker processes once <paramref name="done"/> holds for them, or after 30 s.</summary>
     private static async Task<IReadOnlyList<int>> WorkersAsync(DaemonProcess daemon, Func<IReadOnlyList<int>, bool> done)
     {
