@@ -26,6 +26,8 @@ namespace Wasmbox.Jail;
 /// <item>bubblewrap: namespaces, the mount view (only /usr, the worker, the module and the grants), capabilities dropped,
 /// new session, the filter, then the worker.</item>
 /// </list>
+/// A pooled worker (<see cref="WorkerPool"/>) goes through the same steps for the pool's key, and the parent completes two
+/// of them before its assignment: the module is copied into its folder, and its memory limit is raised to the job's.
 /// </remarks>
 public static class Contain
 {
@@ -40,7 +42,7 @@ public static class Contain
     /// <summary>The runtime's own descriptors (libraries, epoll, pipes) on top of the guest's quota.</summary>
     public const ulong RuntimeOpenFiles = 64;
 
-    /// <summary>Everything a jailed start needs; dispose it when the worker is gone (it owns the filter and the cgroup).</summary>
+    /// <summary>Everything a jailed start needs; dispose it when the worker is gone (it owns the filter, the cgroup and the module folder).</summary>
     public sealed class Plan : IDisposable
     {
         public required IReadOnlyList<string> Argv { get; init; }
@@ -49,11 +51,13 @@ public static class Contain
         public required string ModuleInJail { get; init; }
         public WorkerCgroup? Cgroup { get; init; }
         internal SafeFileHandle? Seccomp { get; init; }
+        internal ModuleFolder? Folder { get; init; }
 
         public void Dispose()
         {
             Seccomp?.Dispose();
             Cgroup?.Dispose();
+            Folder?.Dispose();
         }
     }
 
@@ -62,38 +66,100 @@ public static class Contain
     public static Plan Prepare(WorkerJob job, WorkerBinary worker, string bubblewrap, string name)
     {
         var limits = job.Policy.Limits;
-        var moduleInJail = $"{JailLayout.ModuleDir}/module{(job.Precompiled ? ".cwasm" : Path.GetExtension(job.ModuleFile))}";
-        var plan = Prepare(new Confinement(job.ModuleFile, moduleInJail, job.Policy.Dirs, CgroupLimits.ForRun(limits),
-            ProcessRlimits.ForRun(limits, RuntimeOpenFiles, FileSizeFloor), worker.JailCommand, Jailed: true,
-            CpusRequired: limits.Cpus is not null), worker, bubblewrap, name);
-        return new Plan
+        var fileName = ModuleFileName(job);
+        // The module is bound over a placeholder in a private read-only folder, as a pooled worker's is copied into one,
+        // so both see the same /run/wasmbox (see ModuleFolder).
+        ModuleFolder.RemoveStale(Path.GetTempPath());
+        var folder = ModuleFolder.CreateWithPlaceholder(Path.GetTempPath(), name, fileName);
+        try
         {
-            Argv = plan.Argv,
-            Inherited = plan.Inherited,
-            PolicyInJail = job.Policy with
+            var plan = Prepare(RunConfinement(job.ModuleFile, folder.Path, fileName, job.Policy.Dirs, CgroupLimits.ForRun(limits), limits, worker),
+                worker, bubblewrap, name);
+            return new Plan
             {
-                Dirs = job.Policy.Dirs.Select((d, i) => d with { HostPath = JailLayout.Grant(i) }).ToList(),
-                // Why a guest limit even when none was asked for: the jail's RLIMIT_NOFILE is then the default, and a guest
-                // that took every descriptor would leave the runtime none (a lazily loaded library, a pipe) and abort it.
-                // The runtime keeps its reserve; the guest gets EMFILE, a documented outcome.
-                Limits = limits with { MaxOpenFiles = limits.MaxOpenFiles ?? (int)(ProcessRlimits.DefaultOpenFiles - RuntimeOpenFiles) },
-            },
-            ModuleInJail = moduleInJail,
-            Cgroup = plan.Cgroup,
-            Seccomp = plan.Seccomp,
-        };
+                Argv = plan.Argv,
+                Inherited = plan.Inherited,
+                PolicyInJail = PolicyInJail(job.Policy),
+                ModuleInJail = plan.ModuleInJail,
+                Cgroup = plan.Cgroup,
+                Seccomp = plan.Seccomp,
+                Folder = folder,
+            };
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Prepares the jail of a pooled worker: the jail <see cref="Prepare(WorkerJob, WorkerBinary, string, string)"/> gives
+    /// a job that fits <see cref="WorkerPoolKey"/> (no grants, no listeners, no --cpus, default rlimits), except two things
+    /// the parent completes before the assignment: the module, copied into its private folder, and the cgroup's
+    /// memory limit, which starts at the runtime's headroom and is raised to the job's (<see cref="WorkerCgroup.RaiseMemoryLimit"/>).
+    /// </summary>
+    /// <param name="stagingRoot">Where the worker's private module folder is made.</param>
+    internal static Plan PrepareBlank(WorkerBinary worker, string bubblewrap, string name, string stagingRoot)
+    {
+        var limits = WorkerPoolKey.Limits;
+        var folder = ModuleFolder.Create(stagingRoot, name);
+        try
+        {
+            var plan = Prepare(RunConfinement(null, folder.Path, "", [], CgroupLimits.ForRun(limits) with { MemoryBytes = CgroupLimits.RuntimeHeadroomBytes },
+                limits, worker), worker, bubblewrap, name);
+            return new Plan
+            {
+                Argv = plan.Argv,
+                Inherited = plan.Inherited,
+                PolicyInJail = SandboxPolicy.DenyAll, // the job's, when it is known: see PolicyInJail
+                ModuleInJail = JailLayout.ModuleDir,
+                Cgroup = plan.Cgroup,
+                Seccomp = plan.Seccomp,
+                Folder = folder,
+            };
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The name the module has in <see cref="JailLayout.ModuleDir"/>: <c>module.cwasm</c> for an artifact.</summary>
+    internal static string ModuleFileName(WorkerJob job) => $"module{(job.Precompiled ? ".cwasm" : Path.GetExtension(job.ModuleFile))}";
+
+    /// <summary>The job's policy as the worker in the jail receives it: grants re-rooted at their mounts, a descriptor quota.</summary>
+    internal static SandboxPolicy PolicyInJail(SandboxPolicy policy) => policy with
+    {
+        Dirs = policy.Dirs.Select((d, i) => d with { HostPath = JailLayout.Grant(i) }).ToList(),
+        // Why a guest limit even when none was asked for: the jail's RLIMIT_NOFILE is then the default, and a guest
+        // that took every descriptor would leave the runtime none (a lazily loaded library, a pipe) and abort it.
+        // The runtime keeps its reserve; the guest gets EMFILE, a documented outcome.
+        Limits = policy.Limits with { MaxOpenFiles = policy.Limits.MaxOpenFiles ?? (int)(ProcessRlimits.DefaultOpenFiles - RuntimeOpenFiles) },
+    };
+
+    /// <summary>A run worker's confinement: the one place both a per-assignment and a pooled worker get theirs from.</summary>
+    private static Confinement RunConfinement(string? module, string folder, string fileName, IReadOnlyList<DirGrant> grants,
+        CgroupLimits cgroup, SandboxLimits limits, WorkerBinary worker) =>
+        new(module, $"{JailLayout.ModuleDir}/{fileName}", grants, cgroup, ProcessRlimits.ForRun(limits, RuntimeOpenFiles, FileSizeFloor),
+            worker.JailCommand, Jailed: true, CpusRequired: limits.Cpus is not null) { ModuleFolder = folder };
 
     /// <summary>
     /// What one worker process is confined by, whatever it is for (a run, a compile step).
     /// </summary>
-    /// <param name="Module">Host path of the file the worker reads, bound read-only at <paramref name="ModuleInJail"/>.</param>
+    /// <param name="Module">Host path of the file the worker reads, bound read-only at <paramref name="ModuleInJail"/>; null
+    /// when it is copied into <see cref="ModuleFolder"/> later (a pooled worker).</param>
     /// <param name="Command">The worker's argv (inside the jail when <paramref name="Jailed"/>, else on the host).</param>
     /// <param name="Jailed">Bubblewrap and seccomp around the worker; false gives only the cgroup and the rlimits.</param>
     /// <param name="CpusRequired">Fail when no cgroup can enforce <see cref="CgroupLimits.Cpus"/>.</param>
     internal sealed record Confinement(
-        string Module, string ModuleInJail, IReadOnlyList<DirGrant> Grants, CgroupLimits Cgroup, ProcessRlimits Rlimits,
-        IReadOnlyList<string> Command, bool Jailed, bool CpusRequired = false);
+        string? Module, string ModuleInJail, IReadOnlyList<DirGrant> Grants, CgroupLimits Cgroup, ProcessRlimits Rlimits,
+        IReadOnlyList<string> Command, bool Jailed, bool CpusRequired = false)
+    {
+        /// <summary>A private folder bound read-only at <see cref="JailLayout.ModuleDir"/> (run workers; see <see cref="ModuleFolder"/>).</summary>
+        public string? ModuleFolder { get; init; }
+    }
 
     /// <summary>The general form: the steps in order for any <see cref="Confinement"/>; <c>PolicyInJail</c> is left to the caller.</summary>
     internal static Plan Prepare(Confinement what, WorkerBinary worker, string bubblewrap, string name)
@@ -111,7 +177,7 @@ public static class Contain
             if (what.Jailed)
             {
                 var spec = new JailSpec(worker.Directory, what.Command, worker.ExtraReadOnly, what.Module, what.ModuleInJail,
-                    what.Grants, (int)seccomp!.DangerousGetHandle(), worker.Environment);
+                    what.Grants, (int)seccomp!.DangerousGetHandle(), worker.Environment) { ModuleFolder = what.ModuleFolder };
                 argv.Add(bubblewrap);
                 argv.AddRange(BubblewrapArgs.Build(spec));
             }
@@ -124,7 +190,7 @@ public static class Contain
                 Argv = argv,
                 Inherited = seccomp is null ? [] : [seccomp],
                 PolicyInJail = SandboxPolicy.DenyAll,
-                ModuleInJail = what.Jailed ? what.ModuleInJail : what.Module,
+                ModuleInJail = what.Jailed ? what.ModuleInJail : what.Module ?? "",
                 Cgroup = cgroup,
                 Seccomp = seccomp,
             };

@@ -39,6 +39,13 @@ public sealed record LaunchRequest(string ModulePath, IReadOnlyList<string> Args
     /// </summary>
     public Action<RunResult>? EndProcess { get; init; }
 
+    /// <summary>
+    /// Pre-started jailed workers (the daemon's <c>--pool</c>): a jailed sandbox that fits the pool's key
+    /// (<see cref="Jail.Workers.WorkerPoolKey"/>) takes one instead of starting its own, with the same jail. Null: every
+    /// sandbox starts its own worker.
+    /// </summary>
+    public Jail.Workers.WorkerPool? Pool { get; init; }
+
     /// <summary>Told, in one line, when the tier had to fall back (no bubblewrap, a host that refuses namespaces).</summary>
     public Action<string>? Notice { get; init; }
 }

@@ -21,6 +21,9 @@ internal static partial class SelfCheck
 {
     public static int Run(string[] checks)
     {
+        // Why wait for the end of stdin: a pooled worker's jail is completed by its parent after the spawn (the module
+        // copied in, the memory limit raised), so the pool tests close stdin only then. Other callers close it at once.
+        using (var stdin = Console.OpenStandardInput()) stdin.CopyTo(Stream.Null);
         using var stdout = Console.OpenStandardOutput();
         using var json = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
@@ -47,6 +50,9 @@ internal static partial class SelfCheck
         }
         json.WriteEndObject();
         json.WriteString("cgroup", ReadOrError("/proc/self/cgroup"));
+        json.WriteStartArray("mounts");
+        foreach (var mount in Mounts()) json.WriteStringValue(mount);
+        json.WriteEndArray();
 
         for (var i = 0; i + 1 < checks.Length; i += 2)
         {
@@ -80,6 +86,16 @@ internal static partial class SelfCheck
         }
         return result;
     }
+
+    /// <summary>The mount view: each mount point with its options and file system type, in mount order (host paths left out).</summary>
+    private static IEnumerable<string> Mounts() =>
+        File.ReadAllLines("/proc/self/mountinfo").Select(line =>
+        {
+            // id parent major:minor root mountpoint options [optional…] - fstype source superoptions
+            var fields = line.Split(' ');
+            var dash = Array.IndexOf(fields, "-");
+            return $"{fields[4]} {fields[5]} {(dash > 0 && dash + 1 < fields.Length ? fields[dash + 1] : "?")}";
+        });
 
     private static IEnumerable<string> NetInterfaces() =>
         File.ReadAllLines("/proc/net/dev").Skip(2).Select(l => l.Split(':')[0].Trim()).Where(n => n.Length > 0);

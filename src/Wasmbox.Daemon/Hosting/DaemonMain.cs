@@ -63,13 +63,22 @@ public static class DaemonMain
     private static async Task<int> ServeAsync(DaemonSettings settings)
     {
         Directory.CreateDirectory(settings.DataDir);
-        await using var supervisor = await SupervisorCore.OpenAsync(settings.DataDir, new LaunchStarter(settings.DataDir), new SupervisorOptions
+        // Declared before the supervisor, so it is disposed after it: the supervisor stops every sandbox first, and a
+        // pool must outlive the runs that took its workers (see WorkerPool).
+        using var pool = settings.Pool > 0 ? LaunchStarter.OpenPool(settings) : null;
+        await using var supervisor = await SupervisorCore.OpenAsync(settings.DataDir, new LaunchStarter(settings.DataDir, pool), new SupervisorOptions
         {
             Ceilings = settings.Ceilings,
             MaxLiveSandboxes = settings.MaxSandboxes,
             Logs = new Wasmbox.Supervisor.Logs.LogOptions { MaxBytesPerSandbox = settings.LogLimitBytes },
             ShutdownGrace = settings.ShutdownGrace,
         });
+        if (pool is not null)
+        {
+            supervisor.Gauges.PoolSizeSource = () => pool.Ready;
+            pool.Missing = () => supervisor.Events.Publish(Wasmbox.Supervisor.Events.SandboxEvent.PoolEmpty("default",
+                $"no pre-started worker was ready (--pool {pool.Size}); the sandbox starts its own"));
+        }
         PrepareSocket(settings.Socket);
         var token = settings.TokenFile is { } tokenFile ? ReadToken(tokenFile) : null;
 

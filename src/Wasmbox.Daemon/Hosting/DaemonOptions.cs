@@ -17,6 +17,9 @@ public sealed record DaemonSettings(
 {
     /// <summary>How long SIGTERM lets running sandboxes finish before they are killed (<c>--shutdown-grace</c>).</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Jailed workers kept started for grant-less sandboxes (<c>--pool</c>); 0, the default, keeps none.</summary>
+    public int Pool { get; init; }
 }
 
 /// <summary>The daemon's command line (the same words <c>wasmbox daemon</c> takes).</summary>
@@ -38,11 +41,12 @@ internal static class DaemonOptions
     public static readonly Option<bool> AllowListen = new("--allow-listen") { Description = "Let sandboxes ask for --listen (listening sockets bound by the daemon on its host); refused by default." };
     public static readonly Option<string[]> AllowIsolation = new("--allow-isolation") { Description = "Tiers sandboxes may use (default: jail only; add process or none to allow them).", HelpName = "TIER", Arity = ArgumentArity.ZeroOrMore };
     public static readonly Option<int?> MaxSandboxes = new("--max-sandboxes") { Description = "Live sandboxes at once (default 64); beyond it a spawn gets 429.", HelpName = "N" };
+    public static readonly Option<int?> Pool = new("--pool") { Description = "Jailed workers kept started ahead (default 0: none). A sandbox with no --dir, --ro-dir, --listen, --cpus, --cpu-time, --max-open-files or --max-disk-write takes one and skips the worker's start-up; each serves one sandbox and is replaced in the background.", HelpName = "N" };
     public static readonly Option<string?> LogLimit = new("--log-limit") { Description = "Log bytes kept per sandbox (default 8MiB); the oldest are dropped first.", HelpName = "SIZE" };
 
     public static readonly Option<string?> ShutdownGrace = new("--shutdown-grace") { Description = "At SIGTERM or SIGINT: how long running sandboxes may go on to finish before they are killed (default 10s; 0 kills at once); every final state is recorded either way.", HelpName = "DURATION" };
 
-    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, MaxFuel, MaxCpuTime, MaxDiskWrite, AllowListen, AllowIsolation, MaxSandboxes, LogLimit, ShutdownGrace];
+    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, MaxFuel, MaxCpuTime, MaxDiskWrite, AllowListen, AllowIsolation, MaxSandboxes, Pool, LogLimit, ShutdownGrace];
 
     /// <summary>The settings, or a one-line reason they are wrong (<see cref="PolicyException"/>).</summary>
     public static DaemonSettings Read(ParseResult parsed)
@@ -66,6 +70,8 @@ internal static class DaemonOptions
             AllowListen = parsed.GetValue(AllowListen),
             AllowedTiers = tiers,
         };
+        var pool = parsed.GetValue(Pool) ?? 0;
+        if (pool is < 0 or > 256) throw new PolicyException($"--pool {pool}: give a number of workers from 0 to 256");
         var tcp = parsed.GetValue(Tcp);
         var token = parsed.GetValue(TokenFile);
         if (tcp is not null && token is null) throw new PolicyException("--tcp needs --token-file: a TCP client must prove who it is; write a secret to a file only you can read");
@@ -78,6 +84,7 @@ internal static class DaemonOptions
             parsed.GetValue(MaxSandboxes) ?? 64,
             Parse(parsed, LogLimit, ByteSize.Parse) ?? 8L << 20)
         {
+            Pool = pool,
             // 0 is a grace too: kill at once (the ends are recorded all the same).
             ShutdownGrace = Parse(parsed, ShutdownGrace, t => System.Text.RegularExpressions.Regex.IsMatch(t, "^0+(ms|s|m|h)?$") ? TimeSpan.Zero : DurationText.Parse(t))
                             ?? TimeSpan.FromSeconds(10),

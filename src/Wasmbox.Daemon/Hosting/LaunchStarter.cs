@@ -1,6 +1,7 @@
 using Wasmbox.Core.Caching;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
+using Wasmbox.Jail.Workers;
 using Wasmbox.Launch;
 using Wasmbox.Runtime.Wasi;
 using Wasmbox.Supervisor.Table;
@@ -10,10 +11,19 @@ namespace Wasmbox.Daemon.Hosting;
 /// <summary>
 /// The supervisor's seam filled with the library entry point: every sandbox the daemon spawns goes through
 /// <see cref="SandboxLauncher"/>, in its own worker (the operator's ceilings keep tier <c>none</c> out unless allowed),
-/// with its output into the log store and its stdin, when given, from a private file.
+/// with its output into the log store and its stdin, when given, from a private file. With <c>--pool</c>, a sandbox that
+/// fits the pool's key takes a pre-started worker (<see cref="WorkerPool"/>), through the same launcher.
 /// </summary>
-internal sealed class LaunchStarter(string dataDir) : ISandboxStarter
+internal sealed class LaunchStarter(string dataDir, WorkerPool? pool = null) : ISandboxStarter
 {
+    /// <summary>
+    /// The daemon's pool: workers for its likeliest sandbox, metered when <c>--max-fuel</c> is set (every sandbox then
+    /// states its fuel), else not. Module copies are staged in the data dir, beside the cache.
+    /// </summary>
+    public static WorkerPool OpenPool(DaemonSettings settings) =>
+        new(settings.Pool, new WorkerPoolKey(Fuel: settings.Ceilings.MaxFuel is not null), Path.Combine(settings.DataDir, "pool"),
+            message => Console.Error.WriteLine("wasmbox: " + message));
+
     private readonly ModuleCache _cache = new(Path.Combine(dataDir, "cache"));
     private readonly string _stdinDir = Path.Combine(dataDir, "stdin");
 
@@ -41,6 +51,7 @@ internal sealed class LaunchStarter(string dataDir) : ISandboxStarter
             Cache = _cache,
             Stdout = new OutputTarget.ToStream(request.Stdout),
             Stderr = new OutputTarget.ToStream(request.Stderr),
+            Pool = pool,
         });
         return new Started(handle, stdinFile);
     }

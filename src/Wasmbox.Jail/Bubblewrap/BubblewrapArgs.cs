@@ -6,7 +6,8 @@ namespace Wasmbox.Jail.Bubblewrap;
 /// <param name="WorkerDirectory">Host folder of the worker executable, bound read-only at <see cref="JailLayout.App"/>.</param>
 /// <param name="WorkerCommand">The command inside the jail, e.g. <c>/app/wasmbox-worker</c>, or a dotnet host and the worker's dll.</param>
 /// <param name="ExtraReadOnly">Host folders the worker command needs besides /usr (a dotnet installation outside /usr), bound at the same path.</param>
-/// <param name="Module">Host path of the module or artifact, bound read-only at <paramref name="ModuleInJail"/>.</param>
+/// <param name="Module">Host path of the module or artifact, bound read-only at <paramref name="ModuleInJail"/>; null
+/// for a pooled worker, whose module is copied into <see cref="ModuleFolder"/> later.</param>
 /// <param name="Grants">The policy's directory grants, in preopen order; grant n is bound at <see cref="JailLayout.Grant"/>(n).</param>
 /// <param name="SeccompFd">Descriptor of the exported BPF program, inherited by bubblewrap; null for no filter.</param>
 /// <param name="Environment">The worker's whole environment (bubblewrap starts from an empty one).</param>
@@ -14,11 +15,18 @@ public sealed record JailSpec(
     string WorkerDirectory,
     IReadOnlyList<string> WorkerCommand,
     IReadOnlyList<string> ExtraReadOnly,
-    string Module,
+    string? Module,
     string ModuleInJail,
     IReadOnlyList<DirGrant> Grants,
     int? SeccompFd,
-    IReadOnlyList<KeyValuePair<string, string>> Environment);
+    IReadOnlyList<KeyValuePair<string, string>> Environment)
+{
+    /// <summary>
+    /// A private host folder bound read-only at <see cref="JailLayout.ModuleDir"/> before <see cref="Module"/> (a run
+    /// worker's; see <c>ModuleFolder</c>), so that <c>/run/wasmbox</c> is read-only and holds only the module.
+    /// </summary>
+    public string? ModuleFolder { get; init; }
+}
 
 /// <summary>
 /// Turns a <see cref="JailSpec"/> into bubblewrap's argument list. The order of the mount arguments matters: bubblewrap
@@ -65,7 +73,9 @@ public static class BubblewrapArgs
         args.AddRange(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]);
         foreach (var extra in spec.ExtraReadOnly) args.AddRange(["--ro-bind", extra, extra]);
         args.AddRange(["--ro-bind", spec.WorkerDirectory, JailLayout.App]);
-        args.AddRange(["--ro-bind", spec.Module, spec.ModuleInJail]);
+        // The folder first: the module file is then bound over its placeholder inside it.
+        if (spec.ModuleFolder is { } folder) args.AddRange(["--ro-bind", folder, JailLayout.ModuleDir]);
+        if (spec.Module is { } module) args.AddRange(["--ro-bind", module, spec.ModuleInJail]);
         for (var i = 0; i < spec.Grants.Count; i++)
         {
             var grant = spec.Grants[i];

@@ -280,6 +280,47 @@ public sealed class WorkerCgroup : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets the memory limit of a cgroup made with one to <paramref name="bytes"/>, or to none (null), leaving the files
+    /// exactly as <see cref="Create(string, CgroupLimits)"/> with that limit would have: a pooled worker's cgroup, made
+    /// with the runtime's headroom alone, when the worker is handed its sandbox (<see cref="Workers.WorkerPool"/>).
+    /// </summary>
+    /// <remarks>Only ever raises, so what the worker already uses stays within the limit, and the write neither reclaims
+    /// nor kills. v1: memsw may never be below the memory limit, so it goes first when raising.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A limit below the one in force.</exception>
+    /// <exception cref="JailSetupException">The kernel refused the write.</exception>
+    public void RaiseMemoryLimit(long? bytes)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!EnforcesMemory || _memory is null) throw new InvalidOperationException("this cgroup was made without a memory limit");
+            var dir = _memory.Dir;
+            var current = ReadNumber(Path.Combine(dir, _memory.IsV2 ? "memory.max" : "memory.limit_in_bytes"));
+            if (bytes is { } b && current is { } c && b < c)
+                throw new ArgumentOutOfRangeException(nameof(bytes), bytes, $"the memory limit can only be raised here (it is {c})");
+            if (_memory.IsV2)
+            {
+                WriteLimit(_fs, dir, "memory.max", bytes?.ToString(CultureInfo.InvariantCulture) ?? "max", "memory");
+                // Create writes swap.max 0 only with a memory limit; without one it stays at the kernel's default.
+                if (bytes is null && _fs.FileExists(Path.Combine(dir, "memory.swap.max"))) WriteLimit(_fs, dir, "memory.swap.max", "max", "memory");
+                return;
+            }
+            var value = bytes?.ToString(CultureInfo.InvariantCulture) ?? "-1";
+            if (_fs.FileExists(Path.Combine(dir, "memory.memsw.limit_in_bytes"))) WriteLimit(_fs, dir, "memory.memsw.limit_in_bytes", value, "memory");
+            WriteLimit(_fs, dir, "memory.limit_in_bytes", value, "memory");
+        }
+    }
+
+    /// <summary>The memory limit files as the kernel shows them ("memory.max 123" …), for tests that compare two cgroups.</summary>
+    internal IReadOnlyList<string> MemoryLimitReadings()
+    {
+        ThrowIfDisposed();
+        if (_memory is null) return [];
+        string[] files = _memory.IsV2 ? ["memory.max", "memory.swap.max"] : ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"];
+        return [.. files.Select(f => $"{f} {_fs.ReadFile(Path.Combine(_memory.Dir, f))?.Trim() ?? "absent"}")];
+    }
+
     /// <summary>Kills what is left, then removes every directory this instance made (rmdir only, never recursive).</summary>
     /// <remarks>Never throws; what could not be removed is listed in <see cref="Leaked"/>.</remarks>
     public void Dispose()

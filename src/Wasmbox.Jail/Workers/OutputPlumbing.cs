@@ -18,7 +18,10 @@ namespace Wasmbox.Jail.Workers;
 /// stdout and stderr arrive in the order the guest wrote them.</para>
 /// <para>Lifetime: <see cref="Prepare"/> before the spawn (the descriptors in <see cref="Inherited"/> go to the worker),
 /// <see cref="Started"/> right after it (closes our copies, so a pipe ends when the worker does, and starts the drains),
-/// <see cref="Finish"/> after the worker has exited (everything it wrote has then been delivered).</para>
+/// <see cref="Finish"/> after the worker has exited (everything it wrote has then been delivered). A pooled worker gets
+/// its pipes at its spawn, before anyone knows where its output goes (<see cref="PrepareCaptured"/>); the drains start
+/// when the sandbox that takes it is known (<see cref="Attach"/>). The worker writes nothing to them before its
+/// assignment.</para>
 /// </remarks>
 internal sealed class OutputPlumbing : IDisposable
 {
@@ -66,6 +69,35 @@ internal sealed class OutputPlumbing : IDisposable
         }
     }
 
+    /// <summary>
+    /// Two pipes, stdout and stderr, whose destinations are given later by <see cref="Attach"/>: what a capture into two
+    /// different streams gets from <see cref="Prepare"/>, made before the capture is known (a pooled worker's).
+    /// </summary>
+    public static OutputPlumbing PrepareCaptured()
+    {
+        var plumbing = new OutputPlumbing();
+        try
+        {
+            plumbing.StdoutFd = plumbing.Keep(plumbing.AddDrain(null, false, null));
+            plumbing.StderrFd = plumbing.Keep(plumbing.AddDrain(null, false, null));
+            return plumbing;
+        }
+        catch
+        {
+            plumbing.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Gives the pipes of <see cref="PrepareCaptured"/> their destinations and starts draining them.</summary>
+    /// <param name="stdoutWentAway">As for <see cref="Prepare"/>.</param>
+    public void Attach(Stream stdout, Stream stderr, Action stdoutWentAway)
+    {
+        if (_drains.Count != 2) throw new InvalidOperationException("only the pipes of PrepareCaptured take destinations later");
+        _drains[0].Attach(stdout, stdoutWentAway);
+        _drains[1].Attach(stderr, null);
+    }
+
     /// <summary>Call right after the worker was spawned: closes our copies of its descriptors and starts draining.</summary>
     public void Started()
     {
@@ -92,8 +124,6 @@ internal sealed class OutputPlumbing : IDisposable
         if (output is WorkerOutput.Descriptor { Handle: var caller } && CanHandOver(caller))
             return Keep(Duplicate(caller));
 
-        var pipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
-        _ = Sys.Fcntl((int)pipe.SafePipeHandle.DangerousGetHandle(), Sys.F_SETPIPE_SZ, PipeCapacity);
         var (target, owned) = output switch
         {
             WorkerOutput.ToStream s => (s.Stream, false),
@@ -101,8 +131,16 @@ internal sealed class OutputPlumbing : IDisposable
             WorkerOutput.Descriptor d => ((Stream)new FileStream(Duplicate(d.Handle), FileAccess.Write, bufferSize: 0), true),
             _ => throw new ArgumentOutOfRangeException(nameof(output)),
         };
-        _drains.Add(new Drain(pipe, target, owned, isStdout ? stdoutWentAway : null));
-        return Keep(pipe.ClientSafePipeHandle);
+        return Keep(AddDrain(target, owned, isStdout ? stdoutWentAway : null));
+    }
+
+    /// <summary>A new pipe drained into <paramref name="target"/> (or, when null, wherever <see cref="Attach"/> says); returns the worker's end.</summary>
+    private SafeHandle AddDrain(Stream? target, bool owned, Action? wentAway)
+    {
+        var pipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+        _ = Sys.Fcntl((int)pipe.SafePipeHandle.DangerousGetHandle(), Sys.F_SETPIPE_SZ, PipeCapacity);
+        _drains.Add(new Drain(pipe, target, owned, wentAway));
+        return pipe.ClientSafePipeHandle;
     }
 
     private int Keep(SafeHandle forWorker)
@@ -145,13 +183,27 @@ internal sealed class OutputPlumbing : IDisposable
     }
 
     /// <summary>One pipe from the worker, copied into its destination by a thread of its own.</summary>
-    private sealed class Drain(AnonymousPipeServerStream pipe, Stream target, bool ownsTarget, Action? wentAway) : IDisposable
+    private sealed class Drain(AnonymousPipeServerStream pipe, Stream? target, bool ownsTarget, Action? wentAway) : IDisposable
     {
         private Thread? _thread;
 
+        /// <summary>Closes our copy of the worker's end; starts draining when the destination is known.</summary>
         public void Start()
         {
             pipe.DisposeLocalCopyOfClientHandle();
+            if (target is not null) StartThread();
+        }
+
+        public void Attach(Stream destination, Action? destinationWentAway)
+        {
+            if (target is not null || _thread is not null) throw new InvalidOperationException("this output already has a destination");
+            target = destination;
+            wentAway = destinationWentAway;
+            StartThread();
+        }
+
+        private void StartThread()
+        {
             _thread = new Thread(Run) { IsBackground = true, Name = "wasmbox-worker-output" };
             _thread.Start();
         }
@@ -161,7 +213,7 @@ internal sealed class OutputPlumbing : IDisposable
         public void Dispose()
         {
             pipe.Dispose();
-            if (ownsTarget) target.Dispose();
+            if (ownsTarget) target?.Dispose();
         }
 
         private void Run()
@@ -178,7 +230,7 @@ internal sealed class OutputPlumbing : IDisposable
                     if (broken) continue;
                     try
                     {
-                        target.Write(buffer, 0, n);
+                        target!.Write(buffer, 0, n);
                         target.Flush();
                     }
                     catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)

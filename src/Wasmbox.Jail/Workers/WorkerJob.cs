@@ -30,6 +30,9 @@ public sealed record WorkerJob(
 
     /// <summary>Told the worker once it is spawned, so the caller can sample its use while it runs (<c>wasmbox stats</c>).</summary>
     public Action<LiveWorker>? Started { get; init; }
+
+    /// <summary>Where a jailed run may take a pre-started worker from, when the job fits the pool's key; null starts its own.</summary>
+    public WorkerPool? Pool { get; init; }
 }
 
 /// <summary>The guest's stdio as the parent sees it. The launcher never closes these.</summary>

@@ -72,6 +72,7 @@ public static class WorkerLauncher
         if (tier == IsolationTier.None) throw new ArgumentException("the none tier runs in-process (Sandbox.Run), not in a worker", nameof(tier));
         if (tier == IsolationTier.Process && job.Policy.Limits.Cpus is not null)
             throw new JailSetupException("--cpus is enforced by the jail's cgroup cpu controller; use --isolation jail, or --cpu-time in this tier");
+        if (tier == IsolationTier.Jail && job.Pool?.TryTake(job, io) is { } pooled) return RunPooled(pooled, job, io, stop);
 
         var found = WorkerBinary.Find();
         // The engine the assignment will need, so the worker makes it while the parent answers its hello.
@@ -89,12 +90,8 @@ public static class WorkerLauncher
         using var process = Spawn(argv, inherited, worker.Environment);
         session = new Session(process, plan, job, io, outputs);
         outputs.Started();
-        var memoryCap = plan?.Cgroup is { EnforcesMemory: true } && job.Policy.Limits.MaxMemoryBytes is { } cap ? cap + Cgroups.CgroupLimits.RuntimeHeadroomBytes : (long?)null;
-        var live = new LiveWorker(process, plan?.Cgroup, memoryCap);
-        job.Started?.Invoke(live);
-        var wire = new WorkerAssignment(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
-            policy.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
-            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0, job.EpochChecks);
+        var live = Live(job, process, plan);
+        var wire = Assignment(job, policy, module, io, outputs);
         // Why now: the first serialization of an assignment costs milliseconds (the serializer's metadata), and the parent
         // would otherwise pay them between the worker's hello and its assignment, on the sandbox's critical path. Here it
         // overlaps the jail's start, which the parent only waits for.
@@ -108,12 +105,55 @@ public static class WorkerLauncher
 
     private static int _sequence;
 
+    private static WorkerAssignment Assignment(WorkerJob job, SandboxPolicy policyInWorker, string module, WorkerIo io, OutputPlumbing outputs) =>
+        new(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
+            policyInWorker.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
+            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0, job.EpochChecks);
+
+    /// <summary>The running worker for live samples, handed to the job's <see cref="WorkerJob.Started"/>.</summary>
+    private static LiveWorker Live(WorkerJob job, Process process, Contain.Plan? plan)
+    {
+        var cap = plan?.Cgroup is { EnforcesMemory: true } && job.Policy.Limits.MaxMemoryBytes is { } max
+            ? max + Cgroups.CgroupLimits.RuntimeHeadroomBytes
+            : (long?)null;
+        var live = new LiveWorker(process, plan?.Cgroup, cap);
+        job.Started?.Invoke(live);
+        return live;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="job"/> in a worker taken from its pool: the parent completes the jail for the job (the module
+    /// copied in, the memory limit raised), then converses with it as with a worker it spawned, from the assignment on.
+    /// The sandbox's clock (its timeout, <c>spent_ms</c>) starts here, when the worker was taken.
+    /// </summary>
+    private static RunResult RunPooled(BlankWorker blank, WorkerJob job, WorkerIo io, CancellationToken stop)
+    {
+        using (blank)
+        {
+            var module = blank.Complete(job);
+            Session? session = null;
+            // WorkerPoolKey.Of took only jobs whose outputs are two captured streams.
+            var (stdout, stderr) = ((WorkerOutput.ToStream)io.Stdout, (WorkerOutput.ToStream)io.Stderr);
+            blank.Outputs.Attach(stdout.Stream, stderr.Stream, () => session?.StdoutWentAway());
+            session = new Session(blank.Process, blank.Plan, job, io, blank.Outputs, blank.Reader);
+            var live = Live(job, blank.Process, blank.Plan);
+            var wire = Assignment(job, Contain.PolicyInJail(job.Policy), module, io, blank.Outputs);
+            try
+            {
+                using (stop.Register(session.Stop)) return session.Converse(wire, module);
+            }
+            finally { live.Ended(); }
+        }
+    }
+
     /// <summary>
     /// Starts the worker of <paramref name="job"/> in <paramref name="tier"/> in its self-check mode instead of running the
     /// guest, and returns its report (JSON on its stdout), its exit status and the cgroup's OOM kills. For the jail tests:
     /// they check each jail step from inside, with the real jail of the real job.
     /// </summary>
-    internal static SelfCheckReport SelfCheck(WorkerJob job, IsolationTier tier, IReadOnlyList<string> checks, TimeSpan limit)
+    /// <param name="io">When given, the worker inherits the outputs a run with <paramref name="io"/> would (for comparing
+    /// with a pooled worker's, which always has its two pipes).</param>
+    internal static SelfCheckReport SelfCheck(WorkerJob job, IsolationTier tier, IReadOnlyList<string> checks, TimeSpan limit, WorkerIo? io = null)
     {
         var found = WorkerBinary.Find();
         var worker = found with
@@ -122,13 +162,33 @@ public static class WorkerLauncher
             JailCommand = [.. found.JailCommand, "--self-check", .. checks],
         };
         using var plan = tier == IsolationTier.Jail ? Contain.Prepare(job, worker, Bubblewrap, $"{Environment.ProcessId}-check-{Interlocked.Increment(ref _sequence)}") : null;
-        using var process = Spawn(plan?.Argv ?? worker.HostCommand, plan?.Inherited ?? [], worker.Environment);
+        using var outputs = io is null ? null : OutputPlumbing.Prepare(io.Stdout, io.Stderr, () => { });
+        using var process = Spawn(plan?.Argv ?? worker.HostCommand, [.. plan?.Inherited ?? [], .. outputs?.Inherited ?? []], worker.Environment);
+        outputs?.Started();
+        return Collect(process, plan?.Cgroup, limit);
+    }
+
+    /// <summary>
+    /// The self-check of a worker taken from <paramref name="pool"/> (one made with self-check arguments), after the
+    /// parent completed its jail for <paramref name="job"/> exactly as <see cref="RunPooled"/> does.
+    /// </summary>
+    internal static SelfCheckReport SelfCheckPooled(WorkerPool pool, WorkerJob job, WorkerIo io, TimeSpan limit)
+    {
+        using var blank = pool.TryTake(job, io) ?? throw new InvalidOperationException("no pooled worker is ready for this job");
+        blank.Complete(job);
+        blank.Outputs.Attach(((WorkerOutput.ToStream)io.Stdout).Stream, ((WorkerOutput.ToStream)io.Stderr).Stream, () => { });
+        return Collect(blank.Process, blank.Plan.Cgroup, limit);
+    }
+
+    private static SelfCheckReport Collect(Process process, Cgroups.WorkerCgroup? cgroup, TimeSpan limit)
+    {
+        var memory = cgroup?.MemoryLimitReadings() ?? [];
         process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         if (!process.WaitForExit(limit)) process.Kill(entireProcessTree: true);
         process.WaitForExit();
-        return new SelfCheckReport(process.ExitCode, stdout.Result, stderr.Result, plan?.Cgroup?.OomKills() ?? 0);
+        return new SelfCheckReport(process.ExitCode, stdout.Result, stderr.Result, cgroup?.OomKills() ?? 0) { MemoryLimits = memory };
     }
 
     /// <summary>Starts the worker with <paramref name="inherited"/> open in it and nothing else beyond stdio.</summary>
@@ -185,7 +245,11 @@ public static class WorkerLauncher
     internal static string FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
 
-    internal sealed record SelfCheckReport(int ExitCode, string Stdout, string Stderr, long OomKills);
+    internal sealed record SelfCheckReport(int ExitCode, string Stdout, string Stderr, long OomKills)
+    {
+        /// <summary>The cgroup's memory limit files as the worker ran under them (name and value), read before it was told to report.</summary>
+        public IReadOnlyList<string> MemoryLimits { get; init; } = [];
+    }
 
     private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
@@ -193,14 +257,16 @@ public static class WorkerLauncher
     private enum KillReason { None, Startup, Deadline, StdoutClosed, ProtocolError, Stopped }
 
     /// <summary>The parent's side of one worker's life.</summary>
-    private sealed class Session(Process process, Contain.Plan? plan, WorkerJob job, WorkerIo io, OutputPlumbing outputs)
+    /// <param name="helloRead">The worker's frames with its hello already read (a pooled worker); null to read it here.</param>
+    private sealed class Session(Process process, Contain.Plan? plan, WorkerJob job, WorkerIo io, OutputPlumbing outputs, FrameReader? helloRead = null)
     {
         /// <summary>How long the parent waits, after the worker has exited, for the drained output to be delivered.</summary>
         private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
 
         private readonly FrameWriter _writer = new(process.StandardInput.BaseStream);
         // Buffered, so that one read(2) takes a whole small frame (length, type and payload) instead of three.
-        private readonly FrameReader _reader = new(new BufferedStream(process.StandardOutput.BaseStream, 4096));
+        private readonly FrameReader _reader = helloRead ?? new(new BufferedStream(process.StandardOutput.BaseStream, 4096));
+        private readonly bool _helloAlreadyRead = helloRead is not null;
         private readonly StringBuilder _stderr = new();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private int _killReason;
@@ -234,19 +300,24 @@ public static class WorkerLauncher
             WorkerResult? result = null;
             string? fatal = null;
             var helloSeen = false;
+            void Assign()
+            {
+                helloSeen = true;
+                // The worker and its jail are up; from here on only the run's own limits apply.
+                startup.Change(Timeout.Infinite, Timeout.Infinite);
+                _writer.WriteJson(FrameType.Assign, assignment with { SpentMs = (long)_clock.Elapsed.TotalMilliseconds });
+                StartStdinPump();
+            }
             try
             {
+                if (_helloAlreadyRead) Assign();
                 while (_reader.Read() is { } frame)
                 {
                     switch (frame.Type)
                     {
                         case FrameType.Hello when !helloSeen:
                             ProtocolJson.ReadHello(frame.Payload.Span); // checks the version
-                            helloSeen = true;
-                            // The worker and its jail are up; from here on only the run's own limits apply.
-                            startup.Change(Timeout.Infinite, Timeout.Infinite);
-                            _writer.WriteJson(FrameType.Assign, assignment with { SpentMs = (long)_clock.Elapsed.TotalMilliseconds });
-                            StartStdinPump();
+                            Assign();
                             break;
                         case FrameType.Started:
                             break;

@@ -80,6 +80,7 @@ internal static class WorkerTier
                 Listeners = listeners,
                 EpochChecks = Runtime.Engines.EngineSettings.For(policy, Runtime.Engines.TimeLimitStops.In(tier)).Epoch,
                 Started = started,
+                Pool = request.Pool,
             };
             return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout.Output, stderr.Output), tierWasChosen ? null : notice, stop);
         }

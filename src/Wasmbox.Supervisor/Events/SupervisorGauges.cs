@@ -9,7 +9,10 @@ public sealed class SupervisorGauges
     private long _poolSize;
 
     /// <summary>Prepared workers waiting in the pool(s) (<c>wasmbox_pool_size</c>); 0 while the daemon has no pool.</summary>
-    public long PoolSize => Interlocked.Read(ref _poolSize);
+    public long PoolSize => PoolSizeSource?.Invoke() ?? Interlocked.Read(ref _poolSize);
+
+    /// <summary>Where <see cref="PoolSize"/> is read at each scrape, when the pool can say it itself.</summary>
+    public Func<long>? PoolSizeSource { get; set; }
 
     public void SetPoolSize(long size) => Interlocked.Exchange(ref _poolSize, size);
 }

@@ -66,4 +66,21 @@ public class BubblewrapArgsTests
         // The grants come after the system view, so no grant can be hidden under a later mount.
         Assert.True(args.IndexOf("--bind") > args.LastIndexOf("/usr"));
     }
+
+    [Fact]
+    public void Build_ModuleFolder_IsBoundReadOnlyBeforeTheModuleFileOverItsPlaceholder()
+    {
+        var args = Build(Spec() with { ModuleFolder = "/tmp/wasmbox-module-1-2" });
+        var joined = Joined(args);
+        Assert.Contains(" --ro-bind /tmp/wasmbox-module-1-2 /run/wasmbox ", joined);
+        Assert.True(joined.IndexOf(" /run/wasmbox ", StringComparison.Ordinal) < joined.IndexOf(" /run/wasmbox/module.cwasm ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_PooledWorker_HasTheFolderAndNoModuleFile()
+    {
+        var joined = Joined(Build(Spec() with { Module = null, ModuleFolder = "/srv/pool/wasmbox-module-1-3" }));
+        Assert.Contains(" --ro-bind /srv/pool/wasmbox-module-1-3 /run/wasmbox ", joined);
+        Assert.DoesNotContain("module.cwasm", joined);
+    }
 }
