@@ -136,9 +136,11 @@ class Api:
         self.call("DELETE", f"/v1/sandboxes/{sid}")
 
 
-def one_spawn(api, sha):
+def one_spawn(api, sha, answered=None):
     t0 = time.time_ns()
     sid = api.spawn(sha)
+    if answered is not None:
+        answered.append((time.time_ns() - t0) / 1e6)
     done = api.wait(sid)
     t1 = time.time_ns()
     if done.get("exit_status") != 0:
@@ -157,15 +159,18 @@ def latency(wasmbox, stamp, pooled_sock, cold_sock, n, outdir):
     subprocess.run([wasmbox, "run", stamp], check=True, capture_output=True)
     time.sleep(1)
     rows = {k: ([], []) for k in ("pooled", "cold", "foreground")}
+    answered = {"pooled": [], "cold": []}
     for _ in range(n):
         # Pooled first, then a pause in which its pool refills, so the refill's CPU does not fall on the other two.
-        r, e = one_spawn(pooled, shas["pooled"]); rows["pooled"][0].append(r); rows["pooled"][1].append(e)
+        r, e = one_spawn(pooled, shas["pooled"], answered["pooled"]); rows["pooled"][0].append(r); rows["pooled"][1].append(e)
         time.sleep(0.25)
         t0 = time.time_ns()
         out = subprocess.run([wasmbox, "run", stamp], check=True, capture_output=True).stdout
         t1 = time.time_ns()
         rows["foreground"][0].append((int(out.split()[0]) - t0) / 1e6); rows["foreground"][1].append((t1 - t0) / 1e6)
-        r, e = one_spawn(cold, shas["cold"]); rows["cold"][0].append(r); rows["cold"][1].append(e)
+        r, e = one_spawn(cold, shas["cold"], answered["cold"]); rows["cold"][0].append(r); rows["cold"][1].append(e)
+    for k, values in answered.items():
+        with open(f"{outdir}/{k}-answered.txt", "w") as f: f.write("".join(f"{v:.3f}\n" for v in values))
     for k, (running, exited) in rows.items():
         with open(f"{outdir}/{k}-running.txt", "w") as f: f.write("".join(f"{v:.3f}\n" for v in running))
         with open(f"{outdir}/{k}-exited.txt", "w") as f: f.write("".join(f"{v:.3f}\n" for v in exited))

@@ -8,6 +8,7 @@
 #   bash bench/daemon-pool.sh
 #
 # latency    N rounds, each: one pooled spawn (then 250 ms for the pool to refill), one foreground run, one cold spawn.
+#            answered = until the daemon's 201 (the record is durable and the sandbox is being started).
 #            running = the guest's first clock reading minus the client's clock just before the request (for the
 #            daemons: the POST; for run: the fork). exited = until the wait's answer (daemons) or the process's exit.
 # sustained  CLIENTS clients, each POST + wait + logs + DELETE in a loop for DURATION seconds, against the pooled daemon,
@@ -82,5 +83,6 @@ row() { # row LABEL NAME
   row "daemon, cold jailed spawn" cold
   row "foreground \`wasmbox run\`" foreground
   echo
+  echo "POST answered (201), p50 ms: pooled daemon $(pct "$OUT/pooled-answered.txt" 0.5), cold daemon $(pct "$OUT/cold-answered.txt" 0.5)"
   echo "sustained, $CLIENTS clients, ${SECONDS_SUSTAINED}s: pooled $(cat "$OUT/sustained-pooled.txt")/s, cold $(cat "$OUT/sustained-cold.txt")/s (sandboxes run to the end)"
 } | tee "$OUT/summary.md"
