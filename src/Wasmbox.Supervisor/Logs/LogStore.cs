@@ -164,6 +164,7 @@ public sealed class LogSink : IDisposable
     private readonly Lock _sync = new();
     private readonly List<LogChunk> _pending = [];
     private readonly ITimer _timer;
+    private bool _armed;
     private MemoryStream? _current;
     private LogStream _currentStream;
     private DateTimeOffset _currentAt;
@@ -180,7 +181,9 @@ public sealed class LogSink : IDisposable
         _nextSeq = nextSeq;
         Stdout = new SinkStream(this, LogStream.Stdout);
         Stderr = new SinkStream(this, LogStream.Stderr);
-        _timer = time.CreateTimer(_ => FlushQuietly(), null, owner.Options.FlushInterval, owner.Options.FlushInterval);
+        // Armed only while something waits to be flushed: a thousand idle sandboxes must not wake the daemon ten thousand
+        // times a second for nothing (bench/idle-sandboxes.sh).
+        _timer = time.CreateTimer(_ => FlushQuietly(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public string SandboxId { get; }
@@ -224,6 +227,11 @@ public sealed class LogSink : IDisposable
                 _pendingBytes += take;
             }
             if (_pendingBytes >= max) FlushLocked();
+            else if (!_armed)
+            {
+                _armed = true;
+                _timer.Change(_owner.Options.FlushInterval, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 
@@ -277,6 +285,7 @@ public sealed class LogSink : IDisposable
 
     private void FlushLocked()
     {
+        _armed = false;
         if (_current is { Length: > 0 })
         {
             _pending.Add(new LogChunk(_nextSeq++, _currentStream, _currentAt, _current.ToArray(), _run));
