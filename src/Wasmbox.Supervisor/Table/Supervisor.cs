@@ -113,6 +113,7 @@ public sealed partial class Supervisor : IAsyncDisposable
                 var sink = Logs.OpenSink(id);
                 live = new Live(id, record.ModuleSha256, sink, new RunSpec(record.ModulePath, record.Argv0, record.Args, record.Policy, null), record.Restart)
                 {
+                    Name = record.Name,
                     Run = record.Run + 1,
                 };
                 sink.Run = live.Run;
@@ -151,7 +152,10 @@ public sealed partial class Supervisor : IAsyncDisposable
                 sink.Complete();
                 throw new SupervisorException(SupervisorError.NameTaken, $"the name '{request.Name}' is taken; pick another, or remove the sandbox that has it");
             }
-            live = new Live(id, request.ModuleSha256, sink, new RunSpec(modulePath, argv0, record.Args, policy, request.Stdin), request.Restart);
+            live = new Live(id, request.ModuleSha256, sink, new RunSpec(modulePath, argv0, record.Args, policy, request.Stdin), request.Restart)
+            {
+                Name = request.Name,
+            };
             _live.Add(id, live);
         }
         Events.Publish(SandboxEvent.Created(record));
@@ -189,7 +193,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             killNow = live.KillRequested;
         }
         MarkStarted(live, how, handle.WorkerInfo);
-        Events.Publish(SandboxEvent.Started(live.Id, NameOf(live.Id)));
+        Events.Publish(SandboxEvent.Started(live.Id, live.Name));
         if (killNow) handle.Kill();
         live.Observer = ObserveAsync(live, handle);
     }
@@ -430,8 +434,8 @@ public sealed partial class Supervisor : IAsyncDisposable
             {
                 live.Sink.Flush();
                 State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, now + wait, result.Refusals);
-                PublishEnd(live.Id, result);
-                Events.Publish(SandboxEvent.Restarted(live.Id, NameOf(live.Id), $"{live.Restart}: run {live.Run} ended {state.Name()}", wait, live.Run));
+                PublishEnd(live, result);
+                Events.Publish(SandboxEvent.Restarted(live.Id, live.Name, $"{live.Restart}: run {live.Run} ended {state.Name()}", wait, live.Run));
                 lock (_gate)
                 {
                     // A kill that came while this run ended finds no handle and no backoff: it is honoured here.
@@ -447,7 +451,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             live.Sink.Complete();
             State.MarkFinished(live.Id, state, now, RunReport.From(result), result.Outcome.ExitStatus, result.Outcome.Message, refusals: result.Refusals);
             if (resume) State.MarkForResume(live.Id);
-            PublishEnd(live.Id, result);
+            PublishEnd(live, result);
         }
         catch (ObjectDisposedException)
         {
@@ -488,7 +492,7 @@ public sealed partial class Supervisor : IAsyncDisposable
         {
             live.Sink.Complete();
             State.MarkBackoffEnded(live.Id, state, _time.GetUtcNow(), message);
-            Events.Publish(SandboxEvent.EndedWithoutRun(live.Id, NameOf(live.Id), state, message));
+            Events.Publish(SandboxEvent.EndedWithoutRun(live.Id, live.Name, state, message));
             if (live.StoppedByShutdown || _closing) State.MarkForResume(live.Id);
         }
         catch (ObjectDisposedException) { }
@@ -496,13 +500,9 @@ public sealed partial class Supervisor : IAsyncDisposable
     }
 
     /// <summary>A run's end as events: one limit_hit per limit, one refused per kept refusal, then exited or killed.</summary>
-    private void PublishEnd(string id, RunResult result)
-    {
-        var name = NameOf(id);
-        Events.PublishAll([.. SandboxEvent.LimitsHitBy(id, name, result), .. SandboxEvent.RefusedBy(id, name, result), SandboxEvent.Ended(id, name, result)]);
-    }
-
-    private string? NameOf(string id) => State.Get(id)?.Name;
+    private void PublishEnd(Live live, RunResult result) =>
+        Events.PublishAll([.. SandboxEvent.LimitsHitBy(live.Id, live.Name, result), .. SandboxEvent.RefusedBy(live.Id, live.Name, result),
+            SandboxEvent.Ended(live.Id, live.Name, result)]);
 
     private void Ended(Live live)
     {
@@ -571,6 +571,8 @@ public sealed partial class Supervisor : IAsyncDisposable
         public LogSink Sink { get; } = sink;
         public RunSpec Spec { get; } = spec;
         public RestartPolicy Restart { get; } = restart;
+        /// <summary>The record's name (names never change), kept here so events need no read of the record.</summary>
+        public string? Name { get; init; }
         public IStartedSandbox? Handle { get; set; }
         public bool KillRequested { get; set; }
         /// <summary>Stopped by the daemon's shutdown, not by a user: its restart policy resumes it at the next start.</summary>
