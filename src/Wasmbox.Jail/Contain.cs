@@ -75,16 +75,7 @@ public static class Contain
         {
             var plan = Prepare(RunConfinement(job.ModuleFile, folder.Path, fileName, job.Policy.Dirs, CgroupLimits.ForRun(limits), limits, worker),
                 worker, bubblewrap, name);
-            return new Plan
-            {
-                Argv = plan.Argv,
-                Inherited = plan.Inherited,
-                PolicyInJail = PolicyInJail(job.Policy),
-                ModuleInJail = plan.ModuleInJail,
-                Cgroup = plan.Cgroup,
-                Seccomp = plan.Seccomp,
-                Folder = folder,
-            };
+            return WithFolder(plan, folder, PolicyInJail(job.Policy), plan.ModuleInJail);
         }
         catch
         {
@@ -108,16 +99,8 @@ public static class Contain
         {
             var plan = Prepare(RunConfinement(null, folder.Path, "", [], CgroupLimits.ForRun(limits) with { MemoryBytes = CgroupLimits.RuntimeHeadroomBytes },
                 limits, worker), worker, bubblewrap, name);
-            return new Plan
-            {
-                Argv = plan.Argv,
-                Inherited = plan.Inherited,
-                PolicyInJail = SandboxPolicy.DenyAll, // the job's, when it is known: see PolicyInJail
-                ModuleInJail = JailLayout.ModuleDir,
-                Cgroup = plan.Cgroup,
-                Seccomp = plan.Seccomp,
-                Folder = folder,
-            };
+            // The job's policy, when it is known: see PolicyInJail.
+            return WithFolder(plan, folder, SandboxPolicy.DenyAll, JailLayout.ModuleDir);
         }
         catch
         {
@@ -125,6 +108,18 @@ public static class Contain
             throw;
         }
     }
+
+    /// <summary>A run's plan: the general one with the worker's private module folder, its policy and its module in the jail.</summary>
+    private static Plan WithFolder(Plan plan, ModuleFolder folder, SandboxPolicy policyInJail, string moduleInJail) => new()
+    {
+        Argv = plan.Argv,
+        Inherited = plan.Inherited,
+        PolicyInJail = policyInJail,
+        ModuleInJail = moduleInJail,
+        Cgroup = plan.Cgroup,
+        Seccomp = plan.Seccomp,
+        Folder = folder,
+    };
 
     /// <summary>The name the module has in <see cref="JailLayout.ModuleDir"/>: <c>module.cwasm</c> for an artifact.</summary>
     internal static string ModuleFileName(WorkerJob job) => $"module{(job.Precompiled ? ".cwasm" : Path.GetExtension(job.ModuleFile))}";
