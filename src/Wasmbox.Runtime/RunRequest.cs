@@ -37,6 +37,15 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     /// </summary>
     public IReadOnlyList<System.Net.Sockets.Socket>? InheritedListeners { get; init; }
 
+    /// <summary>
+    /// Opens the host sockets the policy's <c>--allow-net</c> rules allow, and resolves names; null opens them in this
+    /// process. A jailed worker gives an opener that asks its parent's broker (it has no network of its own).
+    /// </summary>
+    public Wasmbox.Wasi.Net.ISocketOpener? SocketOpener { get; init; }
+
+    /// <summary>Test-only (<see cref="Wasmbox.Wasi.WasiOptions.SkipNetCheck"/>): the WASI host leaves every network decision to <see cref="SocketOpener"/>.</summary>
+    public bool SkipNetCheck { get; init; }
+
     /// <summary>Called on the guest's thread just before its <c>_start</c> runs, after loading and instantiating (the worker tells its parent here, which arms its own hard deadline).</summary>
     public Action? BeforeStart { get; init; }
 

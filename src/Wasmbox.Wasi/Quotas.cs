@@ -18,6 +18,60 @@ public sealed class Quotas(long? maxDiskWriteBytes, long? maxOutputBytes)
     public bool OutputLimitHit { get; private set; }
     public bool OpenFilesLimitHit { get; set; }
 
+    // ---- network ----
+
+    /// <summary><c>--max-connections</c>: guest sockets open at once.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary><c>--max-net-bytes</c>: bytes sent plus received over the run.</summary>
+    public long? MaxNetBytes { get; init; }
+
+    /// <summary>Guest sockets open now (counted against <see cref="MaxConnections"/>).</summary>
+    public int OpenSockets { get; private set; }
+
+    public long ConnectionsMade { get; private set; }
+    public long ConnectionsRefused { get; private set; }
+    public long NetBytesSent { get; private set; }
+    public long NetBytesReceived { get; private set; }
+    public bool ConnectionLimitHit { get; private set; }
+    public bool NetBytesLimitHit { get; private set; }
+
+    /// <summary>What the sockets did, for the report.</summary>
+    public Wasmbox.Core.Outcomes.NetUsage NetUsage => new(ConnectionsMade, ConnectionsRefused, NetBytesSent, NetBytesReceived);
+
+    /// <summary>Takes a place for one more socket; false (and the limit marked hit) when <see cref="MaxConnections"/> are open.</summary>
+    public bool TakeSocket()
+    {
+        if (MaxConnections is { } max && OpenSockets >= max)
+        {
+            ConnectionLimitHit = true;
+            ConnectionsRefused++;
+            return false;
+        }
+        OpenSockets++;
+        return true;
+    }
+
+    /// <summary>Gives back the place of a socket that was closed (or never opened).</summary>
+    public void ReturnSocket() => OpenSockets = Math.Max(0, OpenSockets - 1);
+
+    public void CountConnection() => ConnectionsMade++;
+
+    public void CountRefusedConnection() => ConnectionsRefused++;
+
+    /// <summary>How many of <paramref name="wanted"/> bytes may still be sent or received; marks the limit hit when none may.</summary>
+    public int NetRoom(int wanted)
+    {
+        if (MaxNetBytes is not { } max) return wanted;
+        var left = Math.Max(0, max - NetBytesSent - NetBytesReceived);
+        if (left == 0 && wanted > 0) NetBytesLimitHit = true;
+        return (int)Math.Min(wanted, left);
+    }
+
+    public void CountSent(long bytes) => NetBytesSent += bytes;
+
+    public void CountReceived(long bytes) => NetBytesReceived += bytes;
+
     /// <summary>Whether there is a disk quota (and so whether host calls are measured at all).</summary>
     public bool LimitsDisk => MaxDiskWriteBytes is not null;
 

@@ -51,6 +51,31 @@ public sealed record WasiOptions
     /// </summary>
     public bool AllowSpecialFiles { get; init; }
 
+    /// <summary>
+    /// <c>--allow-net</c>: where the guest's own sockets (WASIX <c>sock_open</c>) may connect and bind, and which names
+    /// it may resolve. <see cref="NetPolicy.None"/> by default: no network at all.
+    /// </summary>
+    public NetPolicy Net { get; init; } = NetPolicy.None;
+
+    /// <summary>
+    /// Opens the host sockets the policy allowed (and resolves names); null opens them in this process
+    /// (<see cref="Net.DirectSocketOpener"/>). A jailed worker passes an opener that asks its parent's broker.
+    /// </summary>
+    public Net.ISocketOpener? SocketOpener { get; init; }
+
+    /// <summary><c>--max-connections</c>: guest sockets open at once (opened with sock_open or accepted); EMFILE beyond.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary><c>--max-net-bytes</c>: bytes sent and received over the guest's sockets together, over the run; beyond it sends and receives fail.</summary>
+    public long? MaxNetBytes { get; init; }
+
+    /// <summary>
+    /// Test-only: the host skips its own policy check and leaves every decision to <see cref="SocketOpener"/>. Set only
+    /// by a worker built with the <c>TEST_HOOKS</c> constant, so tests can show that the jail's broker and the jail
+    /// itself still refuse; never set by any shipped code path.
+    /// </summary>
+    public bool SkipNetCheck { get; init; }
+
     /// <summary>Sees every call; null for none (no cost).</summary>
     public IWasiTraceSink? Trace { get; init; }
 }

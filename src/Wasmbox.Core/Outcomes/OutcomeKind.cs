@@ -33,6 +33,10 @@ public enum LimitKind
     MaxCompileTime,
     /// <summary>Compiling the module needed more memory than <c>--max-compile-memory</c>.</summary>
     MaxCompileMemory,
+    /// <summary>A socket was refused because <c>--max-connections</c> were open.</summary>
+    MaxConnections,
+    /// <summary>A send or receive was refused or cut short because <c>--max-net-bytes</c> were used.</summary>
+    MaxNetBytes,
 }
 
 /// <summary>The step of setting up a sandbox that failed; it says whose mistake it was and what to fix.</summary>
@@ -80,6 +84,8 @@ public static class OutcomeNames
         LimitKind.CpuTime => "cpu-time",
         LimitKind.MaxCompileTime => "max-compile-time",
         LimitKind.MaxCompileMemory => "max-compile-memory",
+        LimitKind.MaxConnections => "max-connections",
+        LimitKind.MaxNetBytes => "max-net-bytes",
     };
 
     public static string Name(this SetupStage stage) => stage switch

@@ -11,7 +11,20 @@ public sealed record ResourceUsage(TimeSpan Wall, TimeSpan Cpu, ulong? FuelConsu
     /// <summary>Largest resident set of the worker process (engine, runtime and guest together); null in-process, where the process is not the sandbox's.</summary>
     public long? PeakRssBytes { get; init; }
 
+    /// <summary>What the guest's own sockets did; null when the policy gave no network (nothing to count).</summary>
+    public NetUsage? Net { get; init; }
+
     public static ResourceUsage Zero { get; } = new(TimeSpan.Zero, TimeSpan.Zero, null, 0, []);
+}
+
+/// <summary>What one run's sockets did (WASIX sockets and accepted connections alike).</summary>
+/// <param name="ConnectionsMade">Connections started (connect) or accepted, and sockets bound.</param>
+/// <param name="ConnectionsRefused">Binds, connects, send_tos and resolves the policy refused, and sockets refused by <c>--max-connections</c>.</param>
+/// <param name="BytesSent">Bytes the guest sent.</param>
+/// <param name="BytesReceived">Bytes the guest received.</param>
+public sealed record NetUsage(long ConnectionsMade, long ConnectionsRefused, long BytesSent, long BytesReceived)
+{
+    public static NetUsage Zero { get; } = new(0, 0, 0, 0);
 }
 
 /// <summary>The outcome and usage of one run, and which module ran.</summary>

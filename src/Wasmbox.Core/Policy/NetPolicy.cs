@@ -57,8 +57,9 @@ public sealed class NetPolicy
     /// <summary>
     /// Whether <paramref name="address"/>:<paramref name="port"/> is allowed for <paramref name="direction"/>, reached
     /// through <paramref name="name"/> when the guest named it (a name rule then counts); null when allowed, else why not.
+    /// A null <paramref name="port"/> asks whether some port of the address is allowed (name resolution, which has no port).
     /// </summary>
-    public string? Refuses(IPAddress address, int port, NetDirection direction, string? name = null)
+    public string? Refuses(IPAddress address, int? port, NetDirection direction, string? name = null)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         var guarded = GuardedRanges.FirstOrDefault(g => g.Range.BaseAddress.AddressFamily == address.AddressFamily && g.Range.Contains(address));
@@ -66,7 +67,7 @@ public sealed class NetPolicy
         var verb = direction == NetDirection.Connect ? "connect to" : "bind";
         foreach (var rule in Rules)
         {
-            if (rule.Direction != direction || !rule.MatchesPort(port)) continue;
+            if (rule.Direction != direction || (port is { } p && !rule.MatchesPort(p))) continue;
             if (rule.Network is { } network)
             {
                 if (network.BaseAddress.AddressFamily != address.AddressFamily || !network.Contains(address)) continue;
@@ -75,7 +76,8 @@ public sealed class NetPolicy
             }
             else if (normal is not null && rule.MatchesName(normal) && guarded.Kind is null) return null;
         }
-        var target = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]:{port}" : $"{address}:{port}";
+        var portText = port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "*";
+        var target = address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]:{portText}" : $"{address}:{portText}";
         if (normal is not null) target = $"{normal} ({target})";
         return guarded.Kind is { } kind && Rules.Count > 0
             ? $"{verb} {target}: a {kind} address, which only a rule naming that address or a block inside its range allows"

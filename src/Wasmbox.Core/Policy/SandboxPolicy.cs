@@ -26,6 +26,12 @@ public sealed record SandboxPolicy
     /// <summary>Listening TCP sockets to preopen for the guest (<c>--listen HOST:PORT</c>), after the directories.</summary>
     public IReadOnlyList<string> Listen { get; init; } = [];
 
+    /// <summary>
+    /// <c>--allow-net</c> rules: where the guest's own sockets may connect and bind. <see cref="NetPolicy.None"/> (the
+    /// default) gives no network at all; <see cref="Listen"/> sockets are preopened whatever this says.
+    /// </summary>
+    public NetPolicy Net { get; init; } = NetPolicy.None;
+
     /// <summary>When set, clocks start at a fixed instant and advance only with the guest, and random_get is seeded with it.</summary>
     public ulong? DeterministicSeed { get; init; }
 
@@ -47,6 +53,12 @@ public sealed record SandboxLimits(long? MaxMemoryBytes, ulong? Fuel, TimeSpan? 
 
     /// <summary>Bytes of stdout and stderr together; beyond it output is dropped (the guest is not told) and the report says so.</summary>
     public long? MaxOutputBytes { get; init; }
+
+    /// <summary>Guest sockets open at once (sock_open, sock_accept); beyond it those calls fail with EMFILE.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>Bytes sent and received over the guest's sockets together; beyond it sends and receives fail (EDQUOT).</summary>
+    public long? MaxNetBytes { get; init; }
 
     /// <summary>CPU time (user + system) of the whole worker; the guest stops with the timeout status beyond it. Worker tiers only.</summary>
     public TimeSpan? CpuTime { get; init; }

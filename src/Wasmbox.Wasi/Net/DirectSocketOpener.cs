@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Sockets;
+using Wasmbox.Core.Net;
+using Wasmbox.Core.Policy;
+using Wasmbox.Wasi.Abi;
+
+namespace Wasmbox.Wasi.Net;
+
+/// <summary>
+/// Opens sockets in the host's own process (the none and process tiers), after checking them with a guard of its own.
+/// </summary>
+public sealed class DirectSocketOpener(NetPolicy policy) : ISocketOpener
+{
+    private readonly NetGuard _guard = new(policy);
+
+    public Errno Open(SocketRequest request, out Socket? socket, out string? refusal)
+    {
+        socket = null;
+        refusal = _guard.Check(request);
+        if (refusal is not null) return Errno.Acces;
+        return SocketErrnoMapping.ToWasi(HostSockets.Open(request, out socket));
+    }
+
+    public Errno Resolve(string name, out IReadOnlyList<IPAddress> addresses, out string? refusal)
+    {
+        try
+        {
+            addresses = _guard.Resolve(name, null, out refusal);
+            return addresses.Count > 0 || refusal is null ? Errno.Success : Errno.Acces;
+        }
+        catch (SocketException e)
+        {
+            addresses = [];
+            refusal = null;
+            return SocketErrnoMapping.ToWasi(e.SocketErrorCode);
+        }
+    }
+}
