@@ -128,6 +128,8 @@ public static class Sandbox
             {
                 Trace = request.Trace,
                 InheritedListeners = request.InheritedListeners,
+                SocketOpener = request.SocketOpener,
+                SkipNetCheck = request.SkipNetCheck,
                 Interrupt = interrupt?.Token ?? CancellationToken.None,
             });
         }
@@ -225,7 +227,10 @@ public static class Sandbox
             cpu,
             limits.Fuel is { } budget ? budget - store.Fuel : null,
             PeakMemory(instance),
-            limitsHit);
+            limitsHit)
+        {
+            Net = wasiSession.Net,
+        };
         return new RunResult(outcome, usage, module.Sha256) { Refusals = wasiSession.Refusals };
     }
 

@@ -13,6 +13,16 @@ public sealed partial class WasiContext
     /// <summary>Every socket the guest holds; <see cref="SocketRegistry.AbortAll"/> ends a guest blocked on one.</summary>
     public SocketRegistry Sockets { get; } = new();
 
+    /// <summary>The WASI host's own check of <see cref="WasiOptions.Net"/> (one of the two layers; the opener holds the other).</summary>
+    public Wasmbox.Core.Net.NetGuard NetGuard => _netGuard ??= new(Options.Net);
+
+    private Wasmbox.Core.Net.NetGuard? _netGuard;
+
+    /// <summary>Opens the guest's sockets: <see cref="WasiOptions.SocketOpener"/>, else one in this process.</summary>
+    public Net.ISocketOpener SocketOpener => _opener ??= Options.SocketOpener ?? new Net.DirectSocketOpener(Options.Net);
+
+    private Net.ISocketOpener? _opener;
+
     /// <summary>
     /// Adds <see cref="WasiOptions.Listeners"/> after the directories. The context owns them from here on: on failure
     /// every listener not yet added is closed too, so a failed set-up leaks no socket.
@@ -24,7 +34,7 @@ public sealed partial class WasiContext
         for (var i = 0; i < listeners.Count; i++)
         {
             var error = NotAListener(listeners[i]);
-            if (error is null && Fds.Add(new SocketListenerFd(listeners[i], Sockets), out _) != Errno.Success)
+            if (error is null && Fds.Add(new SocketListenerFd(listeners[i], Sockets, Quotas), out _) != Errno.Success)
                 error = $"--max-open-files {Options.MaxOpenFiles} leaves no room for stdio, the {Options.Preopens.Count} grants and the {listeners.Count} listeners; raise it";
             if (error is null) continue;
             for (var j = i; j < listeners.Count; j++) listeners[j].Dispose();

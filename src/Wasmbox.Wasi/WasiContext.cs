@@ -13,7 +13,11 @@ public sealed partial class WasiContext : IDisposable
     {
         Options = options;
         Fds = new FdTable(options.MaxOpenFiles);
-        Quotas = new Quotas(options.MaxDiskWriteBytes, options.MaxOutputBytes);
+        Quotas = new Quotas(options.MaxDiskWriteBytes, options.MaxOutputBytes)
+        {
+            MaxConnections = options.MaxConnections,
+            MaxNetBytes = options.MaxNetBytes,
+        };
         AddOrThrow(new StreamFd(options.Stdin, writable: false, Quotas));
         AddOrThrow(new StreamFd(options.Stdout, writable: true, Quotas));
         AddOrThrow(new StreamFd(options.Stderr, writable: true, Quotas));

@@ -58,8 +58,19 @@ public sealed class NetGuard(NetPolicy policy)
             refusal = $"resolve {normal}: no --allow-net rule names it";
             return [];
         }
-        var found = (lookup ?? Dns.GetHostAddresses)(normal);
-        var allowed = new List<IPAddress>(found.Length);
+        return Admit(normal, (lookup ?? Dns.GetHostAddresses)(normal), port, out refusal);
+    }
+
+    /// <summary>
+    /// Keeps the addresses <paramref name="name"/> resolved to (by this layer or, for the WASI host in a jail, by the
+    /// broker) that the policy allows, and remembers their name; the rest are dropped with the first reason in
+    /// <paramref name="refusal"/> (null when some address is left).
+    /// </summary>
+    public IReadOnlyList<IPAddress> Admit(string name, IEnumerable<IPAddress> found, int? port, out string? refusal)
+    {
+        refusal = null;
+        var normal = name.TrimEnd('.').ToLowerInvariant();
+        var allowed = new List<IPAddress>();
         foreach (var raw in found)
         {
             var address = raw.IsIPv4MappedToIPv6 ? raw.MapToIPv4() : raw;

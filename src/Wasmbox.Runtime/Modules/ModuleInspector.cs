@@ -27,7 +27,7 @@ public static class ModuleInspector
         catch (SetupException e) { notRunnable = e.Message; }
 
         var imports = module.Imports.Select(i => new ImportInfo(i.Module, i.Name, i.Kind, i.Type,
-            i.Module == WasiImports.Module ? WasiImports.GroupOf.GetValueOrDefault(i.Name) : null)).ToList();
+            WasiImports.Group(i.Module, i.Name))).ToList();
         var exports = module.Exports.Select(e => new ExportInfo(e.Name, e.Kind, e.Type)).ToList();
         var memories = module.Memories.Select(m => new MemoryInfo(m.Name, m.Imported, (long)m.MinPages, (long?)m.MaxPages, m.Is64Bit)).ToList();
         var functions = exports.Where(e => e.Kind == "func").Select(e => e.Name).ToHashSet();

@@ -40,7 +40,7 @@ public static class WasiCommandCheck
     }
 
     /// <summary>
-    /// Refuses any import but the functions of <c>wasi_snapshot_preview1</c>. Also called on the import section alone,
+    /// Refuses any import but the functions of <c>wasi_snapshot_preview1</c> and the WASIX socket functions. Also called on the import section alone,
     /// before compiling (<see cref="CheckImportSection"/>): a module no sandbox can link is refused without the seconds
     /// and the cache space its compilation would cost.
     /// </summary>
@@ -54,7 +54,7 @@ public static class WasiCommandCheck
         {
             var more = unknown.Count > 1 ? $" (and {unknown.Count - 1} more)" : "";
             throw new SetupException(SetupStage.Link,
-                $"{path} imports {unknown[0]}{more}, which no Wasmbox sandbox provides; only the functions of {WasiImports.Module} can be imported");
+                $"{path} imports {unknown[0]}{more}, which no Wasmbox sandbox provides; only the functions of {WasiImports.Module} and the WASIX socket functions of {WasiImports.WasixModule} can be imported");
         }
     }
 

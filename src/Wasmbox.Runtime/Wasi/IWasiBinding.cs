@@ -18,6 +18,12 @@ public sealed record WasiContextSpec(IReadOnlyList<string> Argv, SandboxPolicy P
 
     /// <summary>Listening sockets bound by the caller, used instead of binding <c>Policy.Listen</c> (see <c>RunRequest.InheritedListeners</c>).</summary>
     public IReadOnlyList<System.Net.Sockets.Socket>? InheritedListeners { get; init; }
+
+    /// <summary>Opens the guest's sockets (<c>RunRequest.SocketOpener</c>); null opens them in this process.</summary>
+    public Wasmbox.Wasi.Net.ISocketOpener? SocketOpener { get; init; }
+
+    /// <summary>Test-only: the WASI host leaves network decisions to <see cref="SocketOpener"/> (<c>RunRequest.SkipNetCheck</c>).</summary>
+    public bool SkipNetCheck { get; init; }
 }
 
 /// <summary>
@@ -44,4 +50,7 @@ public interface IWasiSession : IDisposable
 
     /// <summary>The calls the policy refused (none for a WASI that cannot tell).</summary>
     Core.Outcomes.RefusalAudit Refusals => Core.Outcomes.RefusalAudit.None;
+
+    /// <summary>What the guest's sockets did; null when the policy gave no network, or for a WASI that cannot tell.</summary>
+    Core.Outcomes.NetUsage? Net => null;
 }

@@ -1,8 +1,8 @@
 namespace Wasmbox.Runtime.Wasi;
 
 /// <summary>
-/// The 46 functions of <c>wasi_snapshot_preview1</c> (WebAssembly/WASI legacy/preview1/docs.md), grouped by the
-/// capability they reach. <c>wasmbox inspect</c> reports the groups; the runner refuses imports outside this list
+/// The 46 functions of <c>wasi_snapshot_preview1</c> (WebAssembly/WASI legacy/preview1/docs.md), and the WASIX socket
+/// functions of <c>wasix_32v1</c>, grouped by the capability they reach. <c>wasmbox inspect</c> reports the groups; the runner refuses imports outside this list
 /// before instantiating, with a message that names them.
 /// </summary>
 public static class WasiImports
@@ -32,5 +32,26 @@ public static class WasiImports
         ["sock_accept"] = "sockets", ["sock_recv"] = "sockets", ["sock_send"] = "sockets", ["sock_shutdown"] = "sockets",
     };
 
-    public static bool IsKnown(string module, string name) => module == Module && GroupOf.ContainsKey(name);
+    /// <summary>The WASIX import module whose socket functions Wasmbox serves (WasiHost's Wasix.cs).</summary>
+    public const string WasixModule = "wasix_32v1";
+
+    /// <summary>
+    /// The WASIX functions served, all in the capability group <c>net</c>: a guest's own sockets, name resolution, and the
+    /// preview1 socket calls again under WASIX's module name (wasix-libc imports them from there).
+    /// </summary>
+    public static readonly IReadOnlySet<string> WasixFunctions = new HashSet<string>
+    {
+        "sock_open", "sock_bind", "sock_listen", "sock_connect", "sock_accept", "sock_accept_v2",
+        "sock_send", "sock_send_to", "sock_recv", "sock_recv_from", "sock_shutdown",
+        "sock_addr_local", "sock_addr_peer", "sock_status", "resolve",
+        "sock_set_opt_flag", "sock_get_opt_flag", "sock_set_opt_time", "sock_get_opt_time",
+        "sock_set_opt_size", "sock_get_opt_size",
+    };
+
+    public static bool IsKnown(string module, string name) =>
+        module == Module ? GroupOf.ContainsKey(name) : module == WasixModule && WasixFunctions.Contains(name);
+
+    /// <summary>The capability group of an import, or null when Wasmbox does not serve it.</summary>
+    public static string? Group(string module, string name) =>
+        module == Module ? GroupOf.GetValueOrDefault(name) : module == WasixModule && WasixFunctions.Contains(name) ? "net" : null;
 }

@@ -21,7 +21,11 @@ public sealed partial class WasmboxWasi : IWasiBinding
 
     private WasmboxWasi() { }
 
-    public void Define(Linker linker) => DefineAll(linker);
+    public void Define(Linker linker)
+    {
+        DefineAll(linker);
+        DefineWasix(linker);
+    }
 
     public IWasiSession Configure(Store store, WasiContextSpec spec)
     {
@@ -48,6 +52,11 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 MaxDiskWriteBytes = spec.Policy.Limits.MaxDiskWriteBytes,
                 MaxOutputBytes = spec.Policy.Limits.MaxOutputBytes,
                 DeterministicSeed = spec.Policy.DeterministicSeed,
+                Net = spec.Policy.Net,
+                MaxConnections = spec.Policy.Limits.MaxConnections,
+                MaxNetBytes = spec.Policy.Limits.MaxNetBytes,
+                SocketOpener = spec.SocketOpener,
+                SkipNetCheck = spec.SkipNetCheck,
             };
             var context = new WasiContext(options) { Interrupt = spec.Interrupt };
             // Why: a guest blocked in accept or recv is in the kernel, out of reach of the engine's deadline.
@@ -72,11 +81,15 @@ public sealed partial class WasmboxWasi : IWasiBinding
                 if (context.Quotas.OpenFilesLimitHit) hit.Add(LimitKind.MaxOpenFiles);
                 if (context.Quotas.DiskWriteLimitHit) hit.Add(LimitKind.MaxDiskWrite);
                 if (context.Quotas.OutputLimitHit) hit.Add(LimitKind.MaxOutput);
+                if (context.Quotas.ConnectionLimitHit) hit.Add(LimitKind.MaxConnections);
+                if (context.Quotas.NetBytesLimitHit) hit.Add(LimitKind.MaxNetBytes);
                 return hit;
             }
         }
 
         public RefusalAudit Refusals => context.Refusals.Snapshot();
+
+        public NetUsage? Net => context.Options.Net.IsNone && context.Options.Listeners.Count == 0 ? null : context.Quotas.NetUsage;
 
         public void Dispose() => context.Dispose();
     }

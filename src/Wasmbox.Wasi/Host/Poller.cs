@@ -109,15 +109,16 @@ internal sealed class Poller(WasiContext context)
     /// Regular files and directories are always ready, as the spec says for regular files and POSIX poll does for both;
     /// for a regular file being read, <c>nbytes</c> is the size left past the current offset (0 when that cannot be
     /// told). Other descriptors are asked <see cref="WasiFd.ReadReady"/> for reads (no answer counts as ready, with
-    /// <c>nbytes</c> 0). Writes are always ready with <c>nbytes</c> 0: every writable descriptor of this host writes
-    /// synchronously, so a write never waits for capacity.
+    /// <c>nbytes</c> 0). Writes are ready with <c>nbytes</c> 0 unless the descriptor says it is not
+    /// (<see cref="WasiFd.WriteReady"/>: a socket still connecting, or with a full send buffer); files and streams write
+    /// synchronously, so their writes never wait for capacity.
     /// </remarks>
     private Event? FdReady(Subscription s)
     {
         var fd = s.Fd <= int.MaxValue ? context.Fds.Get((int)s.Fd) : null;
         if (fd is null) return new Event(s.Userdata, Errno.Badf, s.Type);
         if (!fd.RightsBase.HasFlag(Rights.PollFdReadwrite)) return new Event(s.Userdata, Errno.Notcapable, s.Type);
-        if (s.Type == Eventtype.FdWrite) return new Event(s.Userdata, Errno.Success, s.Type);
+        if (s.Type == Eventtype.FdWrite) return fd.WriteReady() == false ? null : new Event(s.Userdata, Errno.Success, s.Type);
         switch (fd.Filetype)
         {
             case Filetype.RegularFile:

@@ -61,8 +61,15 @@ public sealed partial class WasiHost
             Context.Quotas.OpenFilesLimitHit = true;
             return Errno.Mfile;
         }
+        if (!Context.Quotas.TakeSocket())
+            return Refuse(Errno.Mfile, $"sock_accept: --max-connections {Context.Quotas.MaxConnections} sockets are open");
         errno = socket.Accept(fdflags, out var connection);
-        if (errno != Errno.Success) return errno;
+        if (errno != Errno.Success)
+        {
+            Context.Quotas.ReturnSocket();
+            return errno;
+        }
+        ((SocketFd)connection).HoldsConnectionPlace = true;
         errno = Context.Fds.Add(connection, out var number);
         if (errno != Errno.Success)
         {
@@ -70,6 +77,7 @@ public sealed partial class WasiHost
             if (errno == Errno.Mfile) Context.Quotas.OpenFilesLimitHit = true;
             return errno;
         }
+        Context.Quotas.CountConnection();
         memory.WriteU32(fdPtr, (uint)number);
         return Errno.Success;
     }

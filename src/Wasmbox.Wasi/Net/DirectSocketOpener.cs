@@ -26,13 +26,16 @@ public sealed class DirectSocketOpener(NetPolicy policy) : ISocketOpener
         try
         {
             addresses = _guard.Resolve(name, null, out refusal);
-            return addresses.Count > 0 || refusal is null ? Errno.Success : Errno.Acces;
+            // A name no rule names is refused outright; a name whose addresses the policy refuses resolves to none.
+            var named = IPAddress.TryParse(name, out _) || _guard.Policy.MayResolve(name.TrimEnd('.').ToLowerInvariant());
+            return named ? Errno.Success : Errno.Acces;
         }
         catch (SocketException e)
         {
             addresses = [];
             refusal = null;
-            return SocketErrnoMapping.ToWasi(e.SocketErrorCode);
+            // No such name: what getaddrinfo's EAI_NONAME becomes in WASIX hosts.
+            return e.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData ? Errno.Noent : SocketErrnoMapping.ToWasi(e.SocketErrorCode);
         }
     }
 }

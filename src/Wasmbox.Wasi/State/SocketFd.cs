@@ -27,11 +27,14 @@ public abstract class SocketFd : WasiFd
     public const Rights SocketRights = Rights.FdRead | Rights.FdWrite | Rights.SockAccept | Rights.SockShutdown
         | Rights.PollFdReadwrite | Rights.FdFdstatSetFlags | Rights.FdFilestatGet;
 
-    private protected SocketFd(Socket socket, SocketRegistry? registry)
+    private protected SocketFd(Socket socket, SocketRegistry? registry, Quotas? quotas = null)
+        : this(registry, quotas) => Attach(socket);
+
+    /// <summary>A socket whose host socket comes later (<see cref="Attach"/>): a WASIX socket before its bind or connect.</summary>
+    private protected SocketFd(SocketRegistry? registry, Quotas? quotas)
     {
-        Socket = socket;
         Registry = registry;
-        registry?.Add(socket);
+        Quotas = quotas;
         RightsBase = SocketRights;
         RightsInheriting = Rights.None;
     }
@@ -39,8 +42,23 @@ public abstract class SocketFd : WasiFd
     /// <summary>Where this socket is registered so a deadline can close it from another thread; null in unit tests.</summary>
     private protected SocketRegistry? Registry { get; }
 
-    /// <summary>The host socket.</summary>
-    public Socket Socket { get; }
+    /// <summary>Where bytes sent and received are counted (<c>--max-net-bytes</c>); null counts nothing.</summary>
+    private protected Quotas? Quotas { get; }
+
+    private Socket? _socket;
+
+    /// <summary>The host socket; null only for a WASIX socket not yet bound or connected.</summary>
+    public Socket? HostSocket => _socket;
+
+    /// <summary>The host socket of a socket that has one (every caller below checks <see cref="HostSocket"/> first, or is a listener or a connection, which always have one).</summary>
+    public Socket Socket => _socket ?? throw new InvalidOperationException("the socket has no host socket yet");
+
+    /// <summary>Gives this descriptor its host socket (once), registered so a deadline can close it.</summary>
+    private protected void Attach(Socket socket)
+    {
+        _socket = socket;
+        Registry?.Add(socket);
+    }
 
     public override Filetype Filetype => Filetype.SocketStream;
 
@@ -69,12 +87,20 @@ public abstract class SocketFd : WasiFd
         return Errno.Spipe;
     }
 
-    public override Fdflags Flags => Socket.Blocking ? Fdflags.None : Fdflags.Nonblock;
+    /// <summary>The guest's nonblock flag for a socket with no host socket yet; applied when it gets one.</summary>
+    private protected bool PendingNonblock { get; set; }
+
+    public override Fdflags Flags => (_socket is null ? !PendingNonblock : _socket.Blocking) ? Fdflags.None : Fdflags.Nonblock;
 
     /// <summary>Only <see cref="Fdflags.Nonblock"/> can be set or cleared on a socket; any other flag is EINVAL.</summary>
     public override Errno SetFlags(Fdflags flags)
     {
         if ((flags & ~Fdflags.Nonblock) != 0) return Errno.Inval;
+        if (_socket is null)
+        {
+            PendingNonblock = (flags & Fdflags.Nonblock) != 0;
+            return Errno.Success;
+        }
         try { Socket.Blocking = (flags & Fdflags.Nonblock) == 0; }
         catch (ObjectDisposedException) { return Errno.Badf; }
         catch (SocketException e) { return SocketErrnoMapping.ToWasi(e.SocketErrorCode); }
@@ -92,16 +118,51 @@ public abstract class SocketFd : WasiFd
         return Errno.Inval;
     }
 
+    /// <summary>
+    /// Accepts the next connection of this listening socket: waits for one unless the socket is nonblocking (then EAGAIN
+    /// when none is pending). The connection gets <paramref name="flags"/> (nonblock or not) and shares this socket's
+    /// registry and quotas.
+    /// </summary>
+    private protected Errno AcceptConnection(Fdflags flags, out WasiFd accepted)
+    {
+        accepted = null!;
+        Socket connection;
+        try
+        {
+            WaitReadable();
+            connection = Socket.Accept();
+        }
+        catch (SocketException e) { return SocketErrnoMapping.ToWasi(e.SocketErrorCode); }
+        catch (ObjectDisposedException) { return Errno.Badf; }
+        catch (InvalidOperationException) { return Errno.Inval; } // Why: .NET refuses a socket that is not listening.
+        try { connection.Blocking = (flags & Fdflags.Nonblock) == 0; }
+        catch (SocketException e)
+        {
+            connection.Dispose();
+            return SocketErrnoMapping.ToWasi(e.SocketErrorCode);
+        }
+        accepted = new SocketConnectionFd(connection, Registry, Quotas);
+        return Errno.Success;
+    }
+
     public override Errno Recv(Span<byte> buffer, Riflags flags, out int received)
     {
         received = 0;
         if (buffer.IsEmpty) return Errno.Success;
+        if (_socket is null) return Errno.Notconn;
+        var room = NetRoom(buffer.Length);
+        if (room == 0) return Errno.Dquot;
+        buffer = buffer[..room];
         try
         {
             var peek = (flags & Riflags.RecvPeek) != 0;
+            Errno errno;
             if ((flags & Riflags.RecvWaitall) == 0)
-                return Receive(buffer, peek ? SocketFlags.Peek : SocketFlags.None, out received);
-            return peek ? PeekAll(buffer, out received) : ReceiveAll(buffer, out received);
+                errno = Receive(buffer, peek ? SocketFlags.Peek : SocketFlags.None, out received);
+            else
+                errno = peek ? PeekAll(buffer, out received) : ReceiveAll(buffer, out received);
+            if (!peek) Quotas?.CountReceived(received);
+            return errno;
         }
         catch (ObjectDisposedException) { return Errno.Badf; }
     }
@@ -110,10 +171,15 @@ public abstract class SocketFd : WasiFd
     {
         sent = 0;
         if (data.IsEmpty) return Errno.Success;
+        if (_socket is null) return NotConnectedSend;
+        var room = NetRoom(data.Length);
+        if (room == 0) return Errno.Dquot;
+        data = data[..room];
         try
         {
             sent = Socket.Send(data, SocketFlags.None, out var error);
             Interrupt.ThrowIfCancellationRequested();
+            Quotas?.CountSent(sent);
             // A nonblocking send that moved some bytes before the buffer filled is a short write, not an error.
             return error == SocketError.Success || sent > 0 ? Errno.Success : SocketErrnoMapping.ToWasi(error);
         }
@@ -128,6 +194,7 @@ public abstract class SocketFd : WasiFd
             Sdflags.Wr => SocketShutdown.Send,
             _ => SocketShutdown.Both,
         };
+        if (_socket is null) return Errno.Notconn;
         try { Socket.Shutdown(direction); }
         catch (ObjectDisposedException) { return Errno.Badf; }
         catch (SocketException e) { return SocketErrnoMapping.ToWasi(e.SocketErrorCode); }
@@ -138,6 +205,8 @@ public abstract class SocketFd : WasiFd
     public override bool? ReadReady(out ulong bytesAvailable)
     {
         bytesAvailable = 0;
+        // A socket with nothing behind it polls as hung up, as POSIX poll answers for an unconnected TCP socket.
+        if (_socket is null) return true;
         try
         {
             var ready = Socket.Poll(0, SelectMode.SelectRead);
@@ -158,10 +227,34 @@ public abstract class SocketFd : WasiFd
         if (Interrupt.CanBeCanceled && Socket.Blocking) Fs.Blocking.WaitReady(Socket.SafeHandle, Net.Interop.Sys.POLLIN, Interrupt);
     }
 
+    /// <summary>Writable now: connected and with room to send (a connect in progress is not), or failed so that a send reports why.</summary>
+    public override bool? WriteReady()
+    {
+        if (_socket is null) return true;
+        try { return _socket.Poll(0, SelectMode.SelectWrite) || _socket.Poll(0, SelectMode.SelectError); }
+        catch (ObjectDisposedException) { return true; }
+        catch (SocketException) { return true; }
+    }
+
+    /// <summary>What a send on a socket with no host socket answers: ENOTCONN for a stream; a datagram socket overrides it.</summary>
+    private protected virtual Errno NotConnectedSend => Errno.Notconn;
+
+    /// <summary>How many of <paramref name="wanted"/> bytes <c>--max-net-bytes</c> still allows (all without a quota).</summary>
+    private protected int NetRoom(int wanted) => Quotas?.NetRoom(wanted) ?? wanted;
+
+    /// <summary>Set when this socket holds a place under <c>--max-connections</c>, given back when it closes.</summary>
+    internal bool HoldsConnectionPlace { get; set; }
+
     public override void Dispose()
     {
-        Registry?.Remove(Socket);
-        Socket.Dispose();
+        if (HoldsConnectionPlace)
+        {
+            HoldsConnectionPlace = false;
+            Quotas?.ReturnSocket();
+        }
+        if (_socket is null) return;
+        Registry?.Remove(_socket);
+        _socket.Dispose();
     }
 
     private Errno Receive(Span<byte> buffer, SocketFlags flags, out int received)

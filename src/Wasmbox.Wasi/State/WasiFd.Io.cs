@@ -62,4 +62,7 @@ public abstract partial class WasiFd
 
     /// <summary>Whether a read would not block now (poll_oneoff's fd_read subscription). Null: cannot tell, treat as ready.</summary>
     public virtual bool? ReadReady(out ulong bytesAvailable) { bytesAvailable = 0; return null; }
+
+    /// <summary>Whether a write would not block now; null when this kind cannot tell (it counts as ready). Sockets tell, so a guest can wait for a nonblocking connect.</summary>
+    public virtual bool? WriteReady() => null;
 }
