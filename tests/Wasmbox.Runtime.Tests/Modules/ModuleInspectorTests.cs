@@ -24,6 +24,33 @@ public class ModuleInspectorTests
         Assert.Contains("files", ModuleInspector.Inspect(Guests.C("files")).WasiCapabilities);
     }
 
+    [Fact]
+    public void Inspect_NetGuest_NeedsNet_AndIsRunnable()
+    {
+        var info = ModuleInspector.Inspect(Guests.C("net"));
+        Assert.Contains("net", info.WasiCapabilities);
+        Assert.True(info.IsWasiCommand, info.NotRunnableBecause);
+        Assert.All(info.Imports.Where(i => i.Module == "wasix_32v1"), i => Assert.Equal("net", i.WasiGroup));
+        Assert.DoesNotContain("net", ModuleInspector.Inspect(Guests.C("hello")).WasiCapabilities);
+    }
+
+    [Fact]
+    public void Inspect_UnservedWasixImport_IsNotRunnable_AndSaysWhich()
+    {
+        using var tmp = new TempDir();
+        var path = tmp.File("dup.wat");
+        File.WriteAllText(path, """
+            (module
+              (import "wasix_32v1" "fd_dup" (func (param i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (func (export "_start")))
+            """);
+        var info = ModuleInspector.Inspect(path);
+        Assert.False(info.IsWasiCommand);
+        Assert.Contains("wasix_32v1.fd_dup", info.NotRunnableBecause);
+        Assert.Contains("WASIX socket functions", info.NotRunnableBecause);
+    }
+
     [Theory]
     [InlineData("unknown_import", false, false)]
     [InlineData("reactor", false, true)]

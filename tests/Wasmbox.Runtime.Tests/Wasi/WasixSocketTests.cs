@@ -81,6 +81,24 @@ public class WasixSocketTests
     }
 
     [Fact]
+    public void Trace_ShowsSocketCallsWithDecodedAddresses_AndRefusals()
+    {
+        using var server = new TcpEchoServer(IPAddress.Loopback);
+        var trace = new Wasmbox.Wasi.Tracing.RecordingTraceSink();
+        var policy = Allow($"127.0.0.1:{server.Port}");
+        GuestRun.With(Wasmbox.Runtime.Wasi.WasmboxWasi.Instance, Guests.C("net"), policy, args: ["echo", "tcp", "127.0.0.1", $"{server.Port}", "t"], trace: trace);
+        var connect = Assert.Single(trace.Calls, c => c.Name == "sock_connect");
+        Assert.Contains($"addr=127.0.0.1:{server.Port}", connect.Arguments);
+        Assert.Contains(trace.Calls, c => c.Name == "sock_addr_peer" && c.Arguments.Contains($"-> 127.0.0.1:{server.Port}"));
+
+        var refused = new Wasmbox.Wasi.Tracing.RecordingTraceSink();
+        GuestRun.With(Wasmbox.Runtime.Wasi.WasmboxWasi.Instance, Guests.C("net"), policy, args: ["connect", "tcp", "169.254.169.254", "80"], trace: refused);
+        var call = Assert.Single(refused.Calls, c => c.Name == "sock_connect");
+        Assert.Equal(Wasmbox.Wasi.Abi.Errno.Acces, call.Result);
+        Assert.Contains("cloud metadata", call.Refusal);
+    }
+
+    [Fact]
     public void NoRules_SockOpenIsRefused()
     {
         var run = Net(SandboxPolicy.DenyAll, "open");
