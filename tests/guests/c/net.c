@@ -13,6 +13,8 @@
  *   net oob                          an addr_port pointer past the end of memory (traps)
  *   net stream ADDR PORT MIB         sends MIB MiB in 64 KiB writes, then waits for the peer to close: "sent=BYTES"
  *   net rtt ADDR PORT N              N times: connect, send 1 KiB, read 1 KiB back, close: "rtt=N"
+ *   net connects ADDR PORT N         N times: connect and close: "connects=N"
+ * stream, rtt and connects also print "elapsed_ns=T": the loop's own time on the monotonic clock (for bench/net-bench.sh).
  *
  * ADDR is an IPv4 dotted quad or an IPv6 address (::1). Errnos are WASI numbers (2 EACCES, 26 EINPROGRESS, 33 EMFILE).
  */
@@ -276,6 +278,26 @@ static int cmd_oob(void) {
     return 0;
 }
 
+static uint64_t now_ns(void) {
+    __wasi_timestamp_t t = 0;
+    (void)__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &t);
+    return t;
+}
+
+static int cmd_connects(const char *addr, const char *port, int n) {
+    wasix_addr_port a; int family = make_addr(addr, port, &a);
+    uint64_t start = now_ns();
+    int done = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t fd, e = open_connect(family, WASIX_SOCK_STREAM, &a, &fd);
+        if (e) { printf("connect=%u\n", e); break; }
+        (void)__wasi_fd_close(fd);
+        done++;
+    }
+    printf("connects=%d\nelapsed_ns=%llu\n", done, (unsigned long long)(now_ns() - start));
+    return 0;
+}
+
 static int cmd_stream(const char *addr, const char *port, long mib) {
     wasix_addr_port a; int family = make_addr(addr, port, &a);
     uint32_t fd, e = open_connect(family, WASIX_SOCK_STREAM, &a, &fd);
@@ -283,6 +305,7 @@ static int cmd_stream(const char *addr, const char *port, long mib) {
     static char chunk[65536];
     for (size_t i = 0; i < sizeof chunk; i++) chunk[i] = (char)i;
     long long total = 0;
+    uint64_t start = now_ns();
     for (long i = 0; i < mib * 16; i++) {
         size_t s; e = send_all(fd, chunk, sizeof chunk, &s);
         total += (long long)s;
@@ -291,7 +314,7 @@ static int cmd_stream(const char *addr, const char *port, long mib) {
     (void)__wasi_sock_shutdown(fd, __WASI_SDFLAGS_WR);
     char b[16]; size_t got;
     recv_some(fd, b, sizeof b, &got);
-    printf("sent=%lld error=%u\n", total, e);
+    printf("sent=%lld error=%u\nelapsed_ns=%llu\n", total, e, (unsigned long long)(now_ns() - start));
     return 0;
 }
 
@@ -300,6 +323,7 @@ static int cmd_rtt(const char *addr, const char *port, int n) {
     static char msg[1024], back[1024];
     memset(msg, 'r', sizeof msg);
     int done = 0;
+    uint64_t start = now_ns();
     for (int i = 0; i < n; i++) {
         uint32_t fd, e = open_connect(family, WASIX_SOCK_STREAM, &a, &fd);
         if (e) { printf("connect=%u\n", e); break; }
@@ -310,7 +334,7 @@ static int cmd_rtt(const char *addr, const char *port, int n) {
         if (total != sizeof back) break;
         done++;
     }
-    printf("rtt=%d\n", done);
+    printf("rtt=%d\nelapsed_ns=%llu\n", done, (unsigned long long)(now_ns() - start));
     return 0;
 }
 
@@ -329,6 +353,7 @@ int main(int argc, char **argv) {
     if (argc == 2 && !strcmp(argv[1], "oob")) return cmd_oob();
     if (argc == 5 && !strcmp(argv[1], "stream")) return cmd_stream(argv[2], argv[3], atol(argv[4]));
     if (argc == 5 && !strcmp(argv[1], "rtt")) return cmd_rtt(argv[2], argv[3], atoi(argv[4]));
-    fprintf(stderr, "usage: net open|echo|connect|resolve|leak|bytes|nonblock|serve|badaddr|oob|stream|rtt ...\n");
+    if (argc == 5 && !strcmp(argv[1], "connects")) return cmd_connects(argv[2], argv[3], atoi(argv[4]));
+    fprintf(stderr, "usage: net open|echo|connect|resolve|leak|bytes|nonblock|serve|badaddr|oob|stream|rtt|connects ...\n");
     return 2;
 }
