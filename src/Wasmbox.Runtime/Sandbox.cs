@@ -219,14 +219,33 @@ public static class Sandbox
         if (outcome.Kind == OutcomeKind.OutOfFuel) limitsHit.Add(LimitKind.Fuel);
         if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(deadline?.Expired ?? (cpuSpent ? LimitKind.CpuTime : LimitKind.Timeout));
         limitsHit.AddRange(wasiSession.LimitsHit);
+        var net = NetUsageOf(store, request, limitsHit);
 
         var usage = new ResourceUsage(
             wall,
             cpu,
             limits.Fuel is { } budget ? budget - store.Fuel : null,
             PeakMemory(instance),
-            limitsHit);
+            limitsHit)
+        {
+            Net = net,
+        };
         return new RunResult(outcome, usage, module.Sha256) { Refusals = wasiSession.Refusals };
+    }
+
+    /// <summary>
+    /// What the guest's sockets did, when the run had any network: an <c>--allow-net</c> rule, or a <c>--listen</c> socket
+    /// (in a worker they come inherited, the policy's list is empty); null otherwise, when there is nothing to count.
+    /// Adds the net limits the run hit to <paramref name="limitsHit"/>. Only Wasmbox's own WASI host counts sockets.
+    /// </summary>
+    private static NetUsage? NetUsageOf(Store store, RunRequest request, List<LimitKind> limitsHit)
+    {
+        if (store.GetData() is not WasiStore { Host.Context.Quotas: var quotas }) return null;
+        // The session may report them too one day; a limit is named once.
+        if (quotas.ConnectionLimitHit && !limitsHit.Contains(LimitKind.MaxConnections)) limitsHit.Add(LimitKind.MaxConnections);
+        if (quotas.NetBytesLimitHit && !limitsHit.Contains(LimitKind.MaxNetBytes)) limitsHit.Add(LimitKind.MaxNetBytes);
+        var hasNetwork = !request.Policy.Net.IsNone || request.Policy.Listen.Count > 0 || request.InheritedListeners is { Count: > 0 };
+        return hasNetwork ? quotas.NetUsage : null;
     }
 
     /// <summary>Cancels <paramref name="interrupt"/> once <paramref name="clock"/> shows <paramref name="limit"/>; until then, waits again.</summary>
