@@ -100,6 +100,28 @@ public class DaemonNetPolicyTests
         Assert.NotNull(view.Report!.Net);
     }
 
+    [Fact]
+    public async Task CliSpawn_NetFlagsAndFile_ReachTheDaemonInTheirOrder()
+    {
+        RequireLinux();
+        using var daemon = DaemonProcess.Start();
+        using var tmp = new TempDir();
+        var policy = tmp.Write("policy.toml", "allow-net = [\"a.example.com:443\"]\nmax-net-bytes = \"2MiB\"");
+
+        var spawn = daemon.Cli("spawn", "--isolation", "process", "--policy", policy, "--allow-net", "10.0.0.0/8:*", "--max-connections", "2", Guests.C("hello"));
+        Assert.True(spawn.Exit == 0, spawn.Stderr);
+        var view = JsonSerializer.Deserialize((await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawn.Stdout.Trim()}")).Body, ApiJson.Default.SandboxView)!;
+
+        Assert.Equal(["a.example.com:443", "10.0.0.0/8:*"], view.Policy.GetProperty("allow-net").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(2, view.Policy.GetProperty("max-connections").GetInt32());
+        Assert.Equal(2 << 20, view.Policy.GetProperty("max-net-bytes").GetInt64());
+
+        // Checked by the CLI first, in the words the user wrote.
+        var bad = daemon.Cli("spawn", "--isolation", "process", "--allow-net", "nope", Guests.C("hello"));
+        Assert.Equal(125, bad.Exit);
+        Assert.StartsWith("wasmbox: --allow-net 'nope': ", bad.Stderr);
+    }
+
     [Theory]
     [InlineData("--net-ceiling", "nope", "--net-ceiling 'nope': ")]
     [InlineData("--max-connections", "many", "--max-connections: ")]
