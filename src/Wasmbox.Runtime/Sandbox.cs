@@ -221,7 +221,6 @@ public static class Sandbox
         if (outcome.Kind == OutcomeKind.OutOfFuel) limitsHit.Add(LimitKind.Fuel);
         if (outcome.Kind == OutcomeKind.Timeout) limitsHit.Add(deadline?.Expired ?? (cpuSpent ? LimitKind.CpuTime : LimitKind.Timeout));
         limitsHit.AddRange(wasiSession.LimitsHit);
-
         var usage = new ResourceUsage(
             wall,
             cpu,

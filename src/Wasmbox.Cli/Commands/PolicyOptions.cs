@@ -110,6 +110,30 @@ internal sealed class PolicyOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    public Option<string[]> AllowNet { get; } = new("--allow-net")
+    {
+        Description = "Let the guest's own sockets reach HOST:PORTS (repeatable; default: no network at all). HOST is a name (api.example.com), "
+            + "*.name (any name below it), an address (10.1.2.3, [::1]) or a CIDR block (10.0.0.0/8); PORTS is N, A-B or *; "
+            + "prefix bind: for a local address the guest may bind (connect: is the default). E.g. api.example.com:443, *.example.com:443, "
+            + "10.0.0.0/8:*, bind:[::1]:8000-8099. Loopback, private, link-local, unique-local, multicast and cloud metadata addresses "
+            + "stay refused even under a wide rule (0.0.0.0/0:*, or a name resolving to one) unless a rule names an address or block inside them. "
+            + "A refused connect, bind or name lookup fails in the guest with EACCES.",
+        HelpName = "[connect|bind:]HOST:PORTS",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<string?> MaxConnections { get; } = new("--max-connections")
+    {
+        Description = "Guest sockets open at once (opened or accepted); beyond it sock_open and sock_accept fail with EMFILE.",
+        HelpName = "N",
+    };
+
+    public Option<string?> MaxNetBytes { get; } = new("--max-net-bytes")
+    {
+        Description = "Bytes sent and received over the guest's sockets together (B, KiB, MiB, GiB); beyond it sends and receives fail with EDQUOT.",
+        HelpName = "SIZE",
+    };
+
     public Option<bool> Deterministic { get; } = new("--deterministic")
     {
         Description = "Clocks start at a fixed instant and advance only with the guest; random_get is seeded (see --seed). Same inputs, same output.",
@@ -128,7 +152,7 @@ internal sealed class PolicyOptions
     };
 
     public IEnumerable<Option> All =>
-        [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, CpuTime, Cpus, Stdin, MaxOpenFiles, MaxDiskWrite, MaxOutput, MaxCompileTime, MaxCompileMemory, Listen, Deterministic, Seed, Isolation, Policy];
+        [Dir, RoDir, Env, MaxMemory, Fuel, Timeout, CpuTime, Cpus, Stdin, MaxOpenFiles, MaxDiskWrite, MaxOutput, MaxCompileTime, MaxCompileMemory, Listen, AllowNet, MaxConnections, MaxNetBytes, Deterministic, Seed, Isolation, Policy];
 
     /// <summary>The settings from the policy file (if any) with the flags on top. Throws <see cref="PolicyException"/>.</summary>
     public PolicySettings Read(ParseResult parsed)
@@ -148,10 +172,13 @@ internal sealed class PolicyOptions
             Cpus = Text(parsed, Cpus, cwd),
             MaxCompileTime = Text(parsed, MaxCompileTime, cwd),
             MaxCompileMemory = Text(parsed, MaxCompileMemory, cwd),
+            MaxConnections = Text(parsed, MaxConnections, cwd),
+            MaxNetBytes = Text(parsed, MaxNetBytes, cwd),
             Seed = Text(parsed, Seed, cwd),
             Deterministic = parsed.GetValue(Deterministic) ? new SettingText("true", Deterministic.Name, cwd) : null,
         };
         flags.Listen.AddRange(Texts(parsed, Listen, cwd));
+        flags.AllowNet.AddRange(Texts(parsed, AllowNet, cwd));
         flags.Dirs.AddRange(Texts(parsed, Dir, cwd));
         flags.RoDirs.AddRange(Texts(parsed, RoDir, cwd));
         flags.Env.AddRange(Texts(parsed, Env, cwd));

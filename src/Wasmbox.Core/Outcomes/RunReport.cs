@@ -33,10 +33,17 @@ public sealed record RunReport(
         result.Outcome.Stage?.Name())
     {
         Refusals = result.Refusals.Total,
+        Net = result.Usage.Net,
     };
 
     /// <summary>How many WASI calls the policy refused (each is in the audit trail, up to <see cref="RefusalAudit.MaxKept"/> per run).</summary>
     public long Refusals { get; init; }
+
+    /// <summary>
+    /// What the guest's sockets did: <c>connections_made</c>, <c>connections_refused</c>, <c>bytes_sent</c>,
+    /// <c>bytes_received</c>. Null (written as null) when the policy gave no network: no <c>--allow-net</c> rule and no <c>--listen</c>.
+    /// </summary>
+    public NetUsage? Net { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.RunReport);
 

@@ -75,6 +75,38 @@ public sealed record NetRule(string Text, NetDirection Direction, string? Name, 
 
     public bool MatchesPort(int port) => port >= FirstPort && port <= LastPort;
 
+    /// <summary>
+    /// Whether everything <paramref name="other"/> allows, this rule allows too (the daemon's <c>--net-ceiling</c>): the same
+    /// direction, <paramref name="other"/>'s ports within these, and its host within this host.
+    /// </summary>
+    /// <remarks>
+    /// <para>Host within host: an address or block inside this block; a name equal to this name or matched by this
+    /// wildcard; a wildcard only under a wildcard for the same or a parent domain (<c>*.a.example.com</c> under
+    /// <c>*.example.com</c>). A name is never within an address rule, nor an address within a name rule: what a name
+    /// resolves to is not known when the rule is checked.</para>
+    /// <para>Why the guarded ranges count: a sandbox rule inside one of <see cref="NetPolicy.GuardedRanges"/>
+    /// (<c>127.0.0.1:80</c>, <c>10.0.0.0/8:*</c>) opens that range, which a wide rule around it (<c>0.0.0.0/0:*</c>) does not
+    /// (<see cref="NetPolicy.Refuses"/>). So such a rule is within this one only when this one lies inside that range too:
+    /// an operator's "the internet" ceiling does not let a sandbox name the host's loopback or the metadata service.</para>
+    /// </remarks>
+    public bool Covers(NetRule other)
+    {
+        if (other.Direction != Direction || other.FirstPort < FirstPort || other.LastPort > LastPort) return false;
+        if (other.Network is { } inner)
+        {
+            if (Network is not { } outer || !Inside(inner, outer)) return false;
+            return NetPolicy.GuardedRanges.All(g => !Inside(inner, g.Range) || Inside(outer, g.Range));
+        }
+        if (Name is null || other.Name is null) return false;
+        if (!other.Wildcard) return MatchesName(other.Name);
+        return Wildcard && (other.Name == Name || other.Name.EndsWith("." + Name, StringComparison.Ordinal));
+    }
+
+    /// <summary>Whether block <paramref name="inner"/> lies wholly inside block <paramref name="outer"/> (same address family).</summary>
+    private static bool Inside(IPNetwork inner, IPNetwork outer) =>
+        inner.BaseAddress.AddressFamily == outer.BaseAddress.AddressFamily
+        && inner.PrefixLength >= outer.PrefixLength && outer.Contains(inner.BaseAddress);
+
     private static (int, int)? ParsePorts(string text)
     {
         if (text == "*") return (1, 65535);

@@ -21,6 +21,9 @@ namespace Wasmbox.Core.Policy;
 /// isolation = "jail"
 /// cpu-time = "2s"
 /// cpus = 0.5
+/// allow-net = ["api.example.com:443", "10.0.0.0/8:*"]
+/// max-connections = 8
+/// max-net-bytes = "10MiB"
 /// </code>
 /// Relative host paths are resolved against the file's folder, so a policy travels with the files it grants.
 /// </summary>
@@ -30,7 +33,7 @@ public static class PolicyFile
     public static readonly IReadOnlyList<string> Keys =
         ["dir", "ro-dir", "env", "max-memory", "fuel", "timeout", "stdin", "isolation",
          "max-open-files", "max-disk-write", "max-output", "listen", "deterministic", "seed", "cpu-time", "cpus",
-         "max-compile-time", "max-compile-memory"];
+         "max-compile-time", "max-compile-memory", "allow-net", "max-connections", "max-net-bytes"];
 
     public static PolicySettings Load(string path)
     {
@@ -117,6 +120,12 @@ public static class PolicyFile
                 case "cpus": settings.Cpus = new SettingText(Number(value, source), source, baseDirectory); break;
                 case "max-compile-time": settings.MaxCompileTime = new SettingText(Scalar(value, source, allowInteger: false), source, baseDirectory); break;
                 case "max-compile-memory": settings.MaxCompileMemory = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
+                case "allow-net":
+                    // Each rule names its place in the list, so a message points at the one that is wrong.
+                    settings.AllowNet.AddRange(Strings(value, source).Select((s, i) => new SettingText(s, $"{source}[{i}]", baseDirectory)));
+                    break;
+                case "max-connections": settings.MaxConnections = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
+                case "max-net-bytes": settings.MaxNetBytes = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
                 case "seed": settings.Seed = new SettingText(Scalar(value, source, allowInteger: true), source, baseDirectory); break;
                 default:
                     throw new PolicyException($"{sourceName}: unknown setting '{key}'; the known ones are {string.Join(", ", Keys)}");

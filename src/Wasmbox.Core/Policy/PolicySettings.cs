@@ -11,8 +11,8 @@ public sealed record SettingText(string Text, string Source, string BaseDirector
 /// </summary>
 /// <remarks>
 /// Flags and files fill the same type so that they mean the same thing. <see cref="OverlaidWith"/> puts flags over a file:
-/// a scalar set by a flag replaces the file's, list entries (dirs, env) are added after the file's, and a later env entry
-/// replaces an earlier one of the same name.
+/// a scalar set by a flag replaces the file's, list entries (dirs, env, listen, allow-net) are added after the file's, and
+/// a later env entry replaces an earlier one of the same name.
 /// </remarks>
 public sealed class PolicySettings
 {
@@ -32,6 +32,12 @@ public sealed class PolicySettings
     public SettingText? MaxCompileTime { get; set; }
     public SettingText? MaxCompileMemory { get; set; }
     public List<SettingText> Listen { get; } = [];
+
+    /// <summary><c>--allow-net</c> rules, in the order written (file first, then flags); each names its own source.</summary>
+    public List<SettingText> AllowNet { get; } = [];
+
+    public SettingText? MaxConnections { get; set; }
+    public SettingText? MaxNetBytes { get; set; }
 
     /// <summary><c>--deterministic</c>: "true"/"false" as text, so a flag can override a file either way.</summary>
     public SettingText? Deterministic { get; set; }
@@ -56,10 +62,13 @@ public sealed class PolicySettings
             Cpus = over.Cpus ?? Cpus,
             MaxCompileTime = over.MaxCompileTime ?? MaxCompileTime,
             MaxCompileMemory = over.MaxCompileMemory ?? MaxCompileMemory,
+            MaxConnections = over.MaxConnections ?? MaxConnections,
+            MaxNetBytes = over.MaxNetBytes ?? MaxNetBytes,
             Deterministic = over.Deterministic ?? Deterministic,
             Seed = over.Seed ?? Seed,
         };
         merged.Listen.AddRange(Listen.Concat(over.Listen));
+        merged.AllowNet.AddRange(AllowNet.Concat(over.AllowNet));
         merged.Dirs.AddRange(Dirs.Concat(over.Dirs));
         merged.RoDirs.AddRange(RoDirs.Concat(over.RoDirs));
         merged.Env.AddRange(Env.Concat(over.Env));
@@ -94,10 +103,14 @@ public sealed class PolicySettings
                 Cpus = Cpus is null ? null : Parse(Cpus, ParseCpus, v => v is >= 0.01 and <= 1024 ? null : "must be between 0.01 and 1024"),
                 MaxCompileTime = MaxCompileTime is null ? null : Parse(MaxCompileTime, DurationText.Parse, v => v >= TimeSpan.FromMilliseconds(100) ? null : "must be at least 100ms"),
                 MaxCompileMemoryBytes = MaxCompileMemory is null ? null : Parse(MaxCompileMemory, ByteSize.Parse, v => v >= 64L << 20 ? null : "must be at least 64MiB (the compile worker's runtime alone needs about 30 MiB)"),
+                // 0 is allowed, as for --max-disk-write: no socket, or not one byte, however wide the rules.
+                MaxConnections = MaxConnections is null ? null : Parse(MaxConnections, ParseCount, _ => null),
+                MaxNetBytes = MaxNetBytes is null ? null : Parse(MaxNetBytes, ByteSize.Parse, _ => null),
             },
             Stdin = Stdin is null ? defaultStdin : StdinSource.Parse(Stdin.Text, Stdin.BaseDirectory, Stdin.Source),
             Isolation = Isolation is null ? null : IsolationTiers.Parse(Isolation.Text, Isolation.Source),
             Listen = Listen.Select(ValidateListen).ToList(),
+            Net = AllowNet.Count == 0 ? NetPolicy.None : new NetPolicy(AllowNet.Select(r => NetRule.Parse(r.Text, r.Source)).ToList()),
             DeterministicSeed = BuildSeed(),
         };
     }

@@ -10,7 +10,8 @@ namespace Wasmbox.Core.Protocol;
 public static class Frames
 {
     /// <summary>The version both sides must speak; carried in <see cref="WorkerHello"/> and <see cref="WorkerAssignment"/>.</summary>
-    public const int ProtocolVersion = 2;
+    /// <remarks>3: the policy carries <c>allow_net</c> and the net limits, the result its <c>net</c> usage.</remarks>
+    public const int ProtocolVersion = 3;
 
     /// <summary>Largest N (type byte + payload): 16 MiB of payload plus the type byte.</summary>
     public const int MaxFrameLength = 16 * 1024 * 1024 + 1;

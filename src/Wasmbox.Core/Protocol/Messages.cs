@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Wasmbox.Core.Outcomes;
 
 namespace Wasmbox.Core.Protocol;
@@ -58,6 +59,14 @@ public sealed record WirePolicy(
     string Stdin,
     ulong? DeterministicSeed)
 {
+    /// <summary>
+    /// The <c>--allow-net</c> rules as written (<see cref="Policy.NetRule.Text"/>); the worker parses them again, so a
+    /// rule means in the worker exactly what it meant to the parent. Empty: no network.
+    /// </summary>
+    /// <remarks>Why a property and not a constructor parameter: it is required on the wire all the same ([JsonRequired]).</remarks>
+    [JsonRequired]
+    public IReadOnlyList<string> AllowNet { get; init; } = [];
+
     /// <summary>The guest's stdin is at end of file from the start.</summary>
     public const string StdinNone = "none";
 
@@ -81,7 +90,16 @@ public sealed record WireLimits(
     int? MaxOpenFiles,
     long? MaxDiskWriteBytes,
     long? MaxOutputBytes,
-    double? CpuTimeMs);
+    double? CpuTimeMs)
+{
+    /// <summary><see cref="Policy.SandboxLimits.MaxConnections"/>; required on the wire, null when not enforced.</summary>
+    [JsonRequired]
+    public int? MaxConnections { get; init; }
+
+    /// <summary><see cref="Policy.SandboxLimits.MaxNetBytes"/>; required on the wire, null when not enforced.</summary>
+    [JsonRequired]
+    public long? MaxNetBytes { get; init; }
+}
 
 /// <summary>How a run ended and what it used (<see cref="FrameType.Result"/>): the last frame of a run.</summary>
 /// <param name="Outcome">The outcome name as in reports: exited, trapped, timeout, out_of_fuel, memory_limit, setup_failed, killed.</param>
@@ -115,4 +133,11 @@ public sealed record WorkerResult(
 
     /// <summary>All refusals counted, kept or not.</summary>
     public long RefusalsTotal { get; init; }
+
+    /// <summary>What the guest's sockets did (<see cref="ResourceUsage.Net"/>); required on the wire, null when the policy gave no network.</summary>
+    [JsonRequired]
+    public WireNetUsage? Net { get; init; }
 }
+
+/// <summary>A <see cref="NetUsage"/> on the wire; every count is checked not to be negative when read.</summary>
+public sealed record WireNetUsage(long ConnectionsMade, long ConnectionsRefused, long BytesSent, long BytesReceived);

@@ -74,6 +74,7 @@ public static class ProtocolJson
         WorkerAssignment a => FindNullElement(a.Policy) is { } inPolicy ? $"policy.{inPolicy}" : null,
         WirePolicy p when p.Dirs.Contains(null!) => "dirs",
         WirePolicy p when p.Env.Contains(null!) => "env",
+        WirePolicy p when p.AllowNet.Contains(null!) => "allow_net",
         WorkerResult r when r.LimitsHit.Contains(null!) => "limits_hit",
         _ => null,
     };

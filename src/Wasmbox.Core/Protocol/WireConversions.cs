@@ -38,9 +38,16 @@ public static class WireConversions
                 limits.MaxOpenFiles,
                 limits.MaxDiskWriteBytes,
                 limits.MaxOutputBytes,
-                limits.CpuTime is { } cpuTime ? ToMilliseconds(cpuTime) : null),
+                limits.CpuTime is { } cpuTime ? ToMilliseconds(cpuTime) : null)
+            {
+                MaxConnections = limits.MaxConnections,
+                MaxNetBytes = limits.MaxNetBytes,
+            },
             stdinFrames ? WirePolicy.StdinFrames : WirePolicy.StdinNone,
-            policy.DeterministicSeed);
+            policy.DeterministicSeed)
+        {
+            AllowNet = policy.Net.Rules.Select(r => r.Text).ToList(),
+        };
     }
 
     /// <summary>Validates <paramref name="wire"/> and rebuilds the policy the worker runs. See <see cref="ToPolicy(WirePolicy, out bool)"/>.</summary>
@@ -53,7 +60,7 @@ public static class WireConversions
     /// True for stdin <c>frames</c>. The returned policy then still says <see cref="StdinSource.None"/>: the worker
     /// replaces it with a source fed by <see cref="FrameType.Stdin"/> frames (<c>policy with { Stdin = … }</c>).
     /// </param>
-    /// <returns>The policy with <see cref="IsolationTier.None"/> (the worker is the isolation), no <see cref="SandboxPolicy.Listen"/>
+    /// <returns>The policy with <see cref="IsolationTier.None"/> (the worker is the isolation), its <c>allow_net</c> rules parsed again, no <see cref="SandboxPolicy.Listen"/>
     /// entries (the worker has the sockets as descriptors) and no <see cref="SandboxLimits.Cpus"/>.</returns>
     /// <exception cref="ProtocolException">A value no valid parent sends.</exception>
     public static SandboxPolicy ToPolicy(this WirePolicy wire, out bool stdinFromFrames)
@@ -104,7 +111,17 @@ public static class WireConversions
             MaxDiskWriteBytes = NotNegative(l.MaxDiskWriteBytes, "policy.limits.max_disk_write_bytes"),
             MaxOutputBytes = NotNegative(l.MaxOutputBytes, "policy.limits.max_output_bytes"),
             CpuTime = l.CpuTimeMs is { } cpu ? FromMilliseconds(cpu, "policy.limits.cpu_time_ms") : null,
+            MaxConnections = l.MaxConnections is < 0 ? throw Invalid($"policy.limits.max_connections {l.MaxConnections} is negative") : l.MaxConnections,
+            MaxNetBytes = NotNegative(l.MaxNetBytes, "policy.limits.max_net_bytes"),
         };
+
+        // The rules are parsed again here, with the parser the parent used: a rule the parent could not have sent is refused.
+        var rules = new List<NetRule>(wire.AllowNet.Count);
+        for (var i = 0; i < wire.AllowNet.Count; i++)
+        {
+            try { rules.Add(NetRule.Parse(wire.AllowNet[i], $"policy.allow_net[{i}]")); }
+            catch (PolicyException e) { throw Invalid(e.Message); }
+        }
 
         return new SandboxPolicy
         {
@@ -114,6 +131,7 @@ public static class WireConversions
             Stdin = new StdinSource.None(),
             Isolation = IsolationTier.None,
             Listen = [],
+            Net = rules.Count == 0 ? NetPolicy.None : new NetPolicy(rules),
             DeterministicSeed = wire.DeterministicSeed,
         };
     }
@@ -183,6 +201,7 @@ public static class WireConversions
         {
             Refusals = result.Refusals.Kept,
             RefusalsTotal = result.Refusals.Total,
+            Net = usage.Net is { } net ? new WireNetUsage(net.ConnectionsMade, net.ConnectionsRefused, net.BytesSent, net.BytesReceived) : null,
         };
     }
 
@@ -207,6 +226,13 @@ public static class WireConversions
             wire.LimitsHit.Select(ParseLimitKind).ToList())
         {
             PeakRssBytes = NotNegative(wire.PeakRssBytes, "peak_rss_bytes"),
+            Net = wire.Net is { } net
+                ? new NetUsage(
+                    NotNegative(net.ConnectionsMade, "net.connections_made"),
+                    NotNegative(net.ConnectionsRefused, "net.connections_refused"),
+                    NotNegative(net.BytesSent, "net.bytes_sent"),
+                    NotNegative(net.BytesReceived, "net.bytes_received"))
+                : null,
         };
         if (wire.Refusals.Count > RefusalAudit.MaxKept || wire.RefusalsTotal < wire.Refusals.Count)
             throw new ProtocolException($"protocol: {wire.Refusals.Count} refusals kept of {wire.RefusalsTotal}, at most {RefusalAudit.MaxKept} may be");

@@ -48,7 +48,7 @@ internal static class OpenApiDocument
         "schemas": {
           "SpawnRequest": { "type": "object", "properties": {
             "module_sha256": { "type": ["string", "null"] }, "module_path": { "type": ["string", "null"] }, "args": { "type": ["array", "null"], "items": { "type": "string" } },
-            "policy": { "type": ["object", "null"], "description": "the keys of a policy file: dir, ro-dir, env, max-memory, fuel, timeout, cpu-time, cpus, isolation, max-open-files, max-disk-write, max-output, max-compile-time, max-compile-memory, deterministic, seed" },
+            "policy": { "type": ["object", "null"], "description": "the keys of a policy file: dir, ro-dir, env, max-memory, fuel, timeout, cpu-time, cpus, isolation, max-open-files, max-disk-write, max-output, max-compile-time, max-compile-memory, allow-net, max-connections, max-net-bytes, deterministic, seed" },
             "name": { "type": ["string", "null"] }, "labels": { "type": ["object", "null"], "additionalProperties": { "type": "string" } },
             "stdin_base64": { "type": ["string", "null"] }, "argv0": { "type": ["string", "null"] },
             "restart": { "type": ["string", "null"], "description": "no (default), on-failure, on-failure:N, always or unless-stopped" } } }

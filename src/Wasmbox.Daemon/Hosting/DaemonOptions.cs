@@ -38,6 +38,16 @@ internal static class DaemonOptions
     public static readonly Option<string?> MaxFuel = new("--max-fuel") { Description = "The most --fuel a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "N" };
     public static readonly Option<string?> MaxCpuTime = new("--max-cpu-time") { Description = "The most --cpu-time a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "DURATION" };
     public static readonly Option<string?> MaxDiskWrite = new("--max-disk-write") { Description = "The most --max-disk-write a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "SIZE" };
+    public static readonly Option<string?> MaxConnections = new("--max-connections") { Description = "The most --max-connections a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "N" };
+    public static readonly Option<string?> MaxNetBytes = new("--max-net-bytes") { Description = "The most --max-net-bytes a sandbox may ask for; a sandbox must set it when this is set.", HelpName = "SIZE" };
+    public static readonly Option<string[]> NetCeiling = new("--net-ceiling")
+    {
+        Description = "The network sandboxes may ask for (repeatable, the --allow-net syntax): each allow-net rule of a sandbox must lie within one of these "
+            + "(same direction, ports within, an address or block inside the block, a name equal or under the wildcard; a wildcard only under a wildcard "
+            + "for the same or a parent domain; a rule inside loopback, private or metadata ranges only under a rule inside that range too). Default: rules pass unchanged.",
+        HelpName = "[connect|bind:]HOST:PORTS",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
     public static readonly Option<bool> AllowListen = new("--allow-listen") { Description = "Let sandboxes ask for --listen (listening sockets bound by the daemon on its host); refused by default." };
     public static readonly Option<string[]> AllowIsolation = new("--allow-isolation") { Description = "Tiers sandboxes may use (default: jail only; add process or none to allow them).", HelpName = "TIER", Arity = ArgumentArity.ZeroOrMore };
     public static readonly Option<int?> MaxSandboxes = new("--max-sandboxes") { Description = "Live sandboxes at once (default 64); beyond it a spawn gets 429.", HelpName = "N" };
@@ -46,7 +56,7 @@ internal static class DaemonOptions
 
     public static readonly Option<string?> ShutdownGrace = new("--shutdown-grace") { Description = "At SIGTERM or SIGINT: how long running sandboxes may go on to finish before they are killed (default 10s; 0 kills at once); every final state is recorded either way.", HelpName = "DURATION" };
 
-    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, MaxFuel, MaxCpuTime, MaxDiskWrite, AllowListen, AllowIsolation, MaxSandboxes, Pool, LogLimit, ShutdownGrace];
+    public static IEnumerable<Option> All => [Socket, DataDir, Tcp, TokenFile, AllowGrant, MaxMemory, MaxTimeout, MaxCpus, MaxOpenFiles, MaxOutput, MaxFuel, MaxCpuTime, MaxDiskWrite, MaxConnections, MaxNetBytes, NetCeiling, AllowListen, AllowIsolation, MaxSandboxes, Pool, LogLimit, ShutdownGrace];
 
     /// <summary>The settings, or a one-line reason they are wrong (<see cref="PolicyException"/>).</summary>
     public static DaemonSettings Read(ParseResult parsed)
@@ -67,6 +77,9 @@ internal static class DaemonOptions
             MaxFuel = Parse(parsed, MaxFuel, t => ulong.TryParse(t, out var f) && f > 0 ? f : throw new FormatException($"'{t}' is not a whole number of fuel units above 0")),
             MaxCpuTime = Parse(parsed, MaxCpuTime, DurationText.Parse),
             MaxDiskWriteBytes = Parse(parsed, MaxDiskWrite, ByteSize.Parse),
+            MaxConnections = Parse(parsed, MaxConnections, t => int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"'{t}' is not a whole number")),
+            MaxNetBytes = Parse(parsed, MaxNetBytes, ByteSize.Parse),
+            NetCeiling = (parsed.GetValue(NetCeiling) ?? []).Select(r => NetRule.Parse(r, "--net-ceiling")).ToList(),
             AllowListen = parsed.GetValue(AllowListen),
             AllowedTiers = tiers,
         };

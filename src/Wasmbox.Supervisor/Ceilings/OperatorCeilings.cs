@@ -33,6 +33,16 @@ public sealed partial record OperatorCeilings
 
     public long? MaxDiskWriteBytes { get; init; }
 
+    public int? MaxConnections { get; init; }
+
+    public long? MaxNetBytes { get; init; }
+
+    /// <summary>
+    /// <c>--net-ceiling RULE</c>: when any is given, every <c>allow-net</c> rule of a sandbox must lie within one of these
+    /// (<see cref="NetRule.Covers"/>); empty, the default, passes the rules through unchanged.
+    /// </summary>
+    public IReadOnlyList<NetRule> NetCeiling { get; init; } = [];
+
     /// <summary>
     /// Whether a sandbox may ask for <c>--listen</c>. Off by default: the daemon would bind the sockets on its own host,
     /// on addresses and ports the client chooses.
@@ -65,6 +75,9 @@ public sealed partial record OperatorCeilings
             ?? Numeric("--fuel", l.Fuel, MaxFuel, f => f.ToString(System.Globalization.CultureInfo.InvariantCulture))
             ?? Numeric("--cpu-time", l.CpuTime, MaxCpuTime, DurationText.Format)
             ?? Numeric("--max-disk-write", l.MaxDiskWriteBytes, MaxDiskWriteBytes, ByteSize.Format)
+            ?? Numeric("--max-connections", l.MaxConnections, MaxConnections, n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            ?? Numeric("--max-net-bytes", l.MaxNetBytes, MaxNetBytes, ByteSize.Format)
+            ?? Net(policy.Net)
             ?? Listen(policy.Listen)
             ?? Tier(policy.Isolation);
         if (violation is not null) return violation;
@@ -96,6 +109,17 @@ public sealed partial record OperatorCeilings
         return value.CompareTo(max) > 0
             ? new CeilingViolation(flag, $"{flag} {format(value)} is above the operator's ceiling of {format(max)}")
             : null;
+    }
+
+    /// <summary>The first rule no <see cref="NetCeiling"/> rule covers, when there is a ceiling.</summary>
+    private CeilingViolation? Net(NetPolicy net)
+    {
+        if (NetCeiling.Count == 0) return null;
+        var outside = net.Rules.FirstOrDefault(rule => !NetCeiling.Any(ceiling => ceiling.Covers(rule)));
+        return outside is null
+            ? null
+            : new CeilingViolation("--net-ceiling",
+                $"--allow-net '{outside.Text}': not within the network the operator allows (--net-ceiling {string.Join(", ", NetCeiling.Select(c => c.Text))}); ask for a narrower rule");
     }
 
     private CeilingViolation? Listen(IReadOnlyList<string> addresses) =>

@@ -27,7 +27,12 @@ public static class PolicyJson
                 StdinSource.FromFile f => "file:" + f.Path,
                 _ => throw new InvalidOperationException(),
             },
-            policy.Isolation?.Name(), policy.Listen.ToList(), policy.DeterministicSeed);
+            policy.Isolation?.Name(), policy.Listen.ToList(), policy.DeterministicSeed)
+        {
+            AllowNet = policy.Net.Rules.Select(r => r.Text).ToList(),
+            MaxConnections = l.MaxConnections,
+            MaxNetBytes = l.MaxNetBytes,
+        };
         return JsonSerializer.Serialize(dto, PolicyJsonContext.Default.PolicyDto);
     }
 
@@ -48,6 +53,8 @@ public static class PolicyJson
                 Cpus = dto.Cpus,
                 MaxCompileTime = Span(dto.MaxCompileTime),
                 MaxCompileMemoryBytes = dto.MaxCompileMemoryBytes,
+                MaxConnections = dto.MaxConnections,
+                MaxNetBytes = dto.MaxNetBytes,
             },
             Stdin = dto.Stdin switch
             {
@@ -58,8 +65,18 @@ public static class PolicyJson
             },
             Isolation = dto.Isolation is null ? null : IsolationTiers.Parse(dto.Isolation, "stored policy isolation"),
             Listen = dto.Listen,
+            // Parsed again as they were written: a stored rule means after a restart what it meant when the sandbox was made.
+            Net = dto.AllowNet is { Count: > 0 } rules
+                ? new NetPolicy(rules.Select((r, i) => Rule(r, i)).ToList())
+                : NetPolicy.None,
             DeterministicSeed = dto.Seed,
         };
+    }
+
+    private static NetRule Rule(string text, int index)
+    {
+        try { return NetRule.Parse(text, $"stored policy allow-net[{index}]"); }
+        catch (PolicyException e) { throw new FormatException(e.Message); }
     }
 
     private static string? Span(TimeSpan? value) => value?.ToString("c", CultureInfo.InvariantCulture);
@@ -85,7 +102,15 @@ internal sealed record PolicyDto(
     string Stdin,
     string? Isolation,
     List<string> Listen,
-    ulong? Seed);
+    ulong? Seed)
+{
+    /// <summary>The <c>--allow-net</c> rules as written; absent (null) in records stored before there was a network.</summary>
+    public List<string>? AllowNet { get; init; }
+
+    public int? MaxConnections { get; init; }
+
+    public long? MaxNetBytes { get; init; }
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.KebabCaseLower)]
 [JsonSerializable(typeof(PolicyDto))]

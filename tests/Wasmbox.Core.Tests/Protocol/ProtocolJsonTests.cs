@@ -30,10 +30,12 @@ public class ProtocolJsonTests
         var json = Encoding.UTF8.GetString(ProtocolJson.Serialize(assignment));
         foreach (var name in new[] { "module_path", "precompiled", "module_sha256", "argv0", "args", "listener_fds", "stdout_fd", "stderr_fd", "trace", "spent_ms", "epoch_checks",
                      "host_path", "guest_path", "read_only", "deterministic_seed", "max_memory_bytes", "fuel", "timeout_ms",
-                     "max_open_files", "max_disk_write_bytes", "max_output_bytes", "cpu_time_ms" })
+                     "max_open_files", "max_disk_write_bytes", "max_output_bytes", "cpu_time_ms", "allow_net", "max_connections", "max_net_bytes" })
             Assert.Contains($"\"{name}\":", json);
         Assert.Contains("\"deterministic_seed\":null", json);
         Assert.Contains("\"cpu_time_ms\":null", json);
+        Assert.Contains("\"max_connections\":null", json);
+        Assert.Contains("\"max_net_bytes\":null", json);
         Assert.DoesNotContain('\n', json);
     }
 
@@ -128,6 +130,7 @@ public class ProtocolJsonTests
     [InlineData("limits")]
     [InlineData("stdin")]
     [InlineData("deterministic_seed")]
+    [InlineData("allow_net")]
     public void Deserialize_PolicyMissingMember_Throws(string member)
     {
         var node = AssignmentNode();
@@ -144,6 +147,8 @@ public class ProtocolJsonTests
     [InlineData("max_disk_write_bytes")]
     [InlineData("max_output_bytes")]
     [InlineData("cpu_time_ms")]
+    [InlineData("max_connections")]
+    [InlineData("max_net_bytes")]
     public void Deserialize_LimitsMissingMember_Throws(string member)
     {
         var node = AssignmentNode();
@@ -175,6 +180,7 @@ public class ProtocolJsonTests
     [InlineData("peak_rss_bytes")]
     [InlineData("limits_hit")]
     [InlineData("module_sha256")]
+    [InlineData("net")]
     public void Deserialize_ResultMissingMember_ThrowsNamingIt(string member)
     {
         var node = JsonNode.Parse(ProtocolJson.Serialize(WireSamples.Result()))!.AsObject();
@@ -225,6 +231,7 @@ public class ProtocolJsonTests
     [Theory]
     [InlineData("dirs")]
     [InlineData("env")]
+    [InlineData("allow_net")]
     public void Deserialize_NullPolicyListElement_ThrowsNamingIt(string list)
     {
         var node = AssignmentNode();
@@ -240,6 +247,42 @@ public class ProtocolJsonTests
         node["limits_hit"]!.AsArray().Add(null);
         var e = Assert.Throws<ProtocolException>(() => ProtocolJson.Deserialize<WorkerResult>(Bytes(node)));
         Assert.Contains("null element in limits_hit", e.Message);
+    }
+
+    [Fact]
+    public void Deserialize_NullAllowNet_Throws()
+    {
+        var node = AssignmentNode();
+        node["policy"]!["allow_net"] = null;
+        Assert.Throws<ProtocolException>(() => ProtocolJson.Deserialize<WorkerAssignment>(Bytes(node)));
+    }
+
+    [Fact]
+    public void Deserialize_NullNetLimitsAndUsage_AreAccepted()
+    {
+        var node = AssignmentNode();
+        node["policy"]!["limits"]!["max_connections"] = null;
+        node["policy"]!["limits"]!["max_net_bytes"] = null;
+        var assignment = ProtocolJson.Deserialize<WorkerAssignment>(Bytes(node));
+        Assert.Null(assignment.Policy.Limits.MaxConnections);
+        Assert.Null(assignment.Policy.Limits.MaxNetBytes);
+
+        var result = JsonNode.Parse(ProtocolJson.Serialize(WireSamples.Result()))!.AsObject();
+        result["net"] = null;
+        Assert.Null(ProtocolJson.Deserialize<WorkerResult>(Bytes(result)).Net);
+    }
+
+    [Theory]
+    [InlineData("connections_made")]
+    [InlineData("connections_refused")]
+    [InlineData("bytes_sent")]
+    [InlineData("bytes_received")]
+    public void Deserialize_NetUsageMissingMember_ThrowsNamingIt(string member)
+    {
+        var node = JsonNode.Parse(ProtocolJson.Serialize(WireSamples.Result()))!.AsObject();
+        Assert.True(node["net"]!.AsObject().Remove(member));
+        var e = Assert.Throws<ProtocolException>(() => ProtocolJson.Deserialize<WorkerResult>(Bytes(node)));
+        Assert.Contains(member, e.Message);
     }
 
     [Fact]
@@ -318,7 +361,7 @@ public class ProtocolJsonTests
     [Fact]
     public void ReadHello_OurVersionWithMissingMember_IsAShapeError()
     {
-        var e = Assert.Throws<ProtocolException>(() => ProtocolJson.ReadHello("""{"protocol":2,"pid":3}"""u8));
+        var e = Assert.Throws<ProtocolException>(() => ProtocolJson.ReadHello(Utf8($$"""{"protocol":{{Frames.ProtocolVersion}},"pid":3}""")));
         Assert.Contains("worker_version", e.Message);
     }
 

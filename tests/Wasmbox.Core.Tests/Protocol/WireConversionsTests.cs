@@ -22,12 +22,17 @@ public class WireConversionsTests
             MaxOutputBytes = 0,
             CpuTime = TimeSpan.FromTicks(98_765),
             Cpus = 0.5,
+            MaxConnections = 0,
+            MaxNetBytes = long.MaxValue,
         },
         Stdin = new StdinSource.FromFile("/tmp/in.txt"),
         Isolation = IsolationTier.Jail,
         Listen = ["127.0.0.1:8080"],
+        Net = new NetPolicy([.. NetRules.Select(r => NetRule.Parse(r))]),
         DeterministicSeed = ulong.MaxValue,
     };
+
+    private static readonly string[] NetRules = ["api.example.com:443", " *.Example.ORG.:8000-8099 ", "10.0.0.0/8:*", "bind:[::1]:8080", "connect:[fd00::]/8:53"];
 
     [Fact]
     public void ToWire_FullPolicy_CarriesEveryMemberWithMappedHostPaths()
@@ -37,7 +42,8 @@ public class WireConversionsTests
 
         Assert.Equal([new WireDirGrant("/jail/home/u/data", "/data", false), new WireDirGrant("/jail/etc/app", "cfg", true)], wire.Dirs);
         Assert.Equal([new WireEnvVar("LANG", "C.UTF-8"), new WireEnvVar("EMPTY", ""), new WireEnvVar("EQ", "a=b")], wire.Env);
-        Assert.Equal(new WireLimits(64L << 20, 5_000_000, 1_234_567.8901, 32, 1L << 30, 0, 9.8765), wire.Limits);
+        Assert.Equal(new WireLimits(64L << 20, 5_000_000, 1_234_567.8901, 32, 1L << 30, 0, 9.8765) { MaxConnections = 0, MaxNetBytes = long.MaxValue }, wire.Limits);
+        Assert.Equal(NetRules, wire.AllowNet); // as written, for the worker to parse again
         Assert.Equal(WirePolicy.StdinFrames, wire.Stdin);
         Assert.Equal(ulong.MaxValue, wire.DeterministicSeed);
     }
@@ -53,7 +59,9 @@ public class WireConversionsTests
         {
             Isolation = IsolationTier.None, Stdin = new StdinSource.None(), Listen = [], Limits = policy.Limits with { Cpus = null },
         };
-        Assert.Equivalent(expected, back, strict: true);
+        // The rules compare as records (an IPAddress's properties cannot all be read, so not through Equivalent).
+        Assert.Equal(policy.Net.Rules, back.Net.Rules);
+        Assert.Equivalent(expected with { Net = NetPolicy.None }, back with { Net = NetPolicy.None }, strict: true);
         Assert.Equal(expected.Limits, back.Limits);
         Assert.Equal(policy.Limits.Timeout, back.Limits.Timeout);
         Assert.Equal(policy.Limits.CpuTime, back.Limits.CpuTime);
@@ -65,6 +73,7 @@ public class WireConversionsTests
         var back = ThroughJson(AssignmentWith(SandboxPolicy.DenyAll.ToWire(g => g.HostPath, stdinFrames: false))).Policy.ToPolicy(out var fromFrames);
         Assert.False(fromFrames);
         Assert.Equivalent(SandboxPolicy.DenyAll with { Isolation = IsolationTier.None }, back, strict: true);
+        Assert.True(back.Net.IsNone);
         Assert.Equal(SandboxLimits.None, back.Limits);
     }
 
@@ -118,6 +127,13 @@ public class WireConversionsTests
     [InlineData("negative_cpu_time", "policy.limits.cpu_time_ms -0.5 is not a finite")]
     [InlineData("stdin_inherit", "policy.stdin 'inherit' is not none or frames")]
     [InlineData("stdin_empty", "policy.stdin '' is not none or frames")]
+    [InlineData("negative_connections", "policy.limits.max_connections -1 is negative")]
+    [InlineData("negative_net_bytes", "policy.limits.max_net_bytes -1 is negative")]
+    [InlineData("bad_rule", "policy.allow_net[1] 'example.com': no HOST:PORTS")]
+    [InlineData("empty_rule", "policy.allow_net[0] '': no HOST:PORTS")]
+    [InlineData("nul_rule", "policy.allow_net[0] 'a\0b.com:80': ")]
+    [InlineData("listen_rule", "policy.allow_net[0] 'listen:1.2.3.4:80': ")]
+    [InlineData("host_bits_rule", "policy.allow_net[0] '10.0.0.1/8:*': 10.0.0.1/8 has host bits set")]
     public void ToPolicy_InvalidValue_ThrowsNamingTheField(string spoil, string expected)
     {
         var ok = WireSamples.Policy();
@@ -146,6 +162,13 @@ public class WireConversionsTests
             "negative_cpu_time" => ok with { Limits = limits with { CpuTimeMs = -0.5 } },
             "stdin_inherit" => ok with { Stdin = "inherit" },
             "stdin_empty" => ok with { Stdin = "" },
+            "negative_connections" => ok with { Limits = limits with { MaxConnections = -1 } },
+            "negative_net_bytes" => ok with { Limits = limits with { MaxNetBytes = -1 } },
+            "bad_rule" => ok with { AllowNet = ["api.example.com:443", "example.com"] },
+            "empty_rule" => ok with { AllowNet = [""] },
+            "nul_rule" => ok with { AllowNet = ["a\0b.com:80"] },
+            "listen_rule" => ok with { AllowNet = ["listen:1.2.3.4:80"] },
+            "host_bits_rule" => ok with { AllowNet = ["10.0.0.1/8:*"] },
             _ => throw new ArgumentException(spoil),
         };
 
@@ -247,6 +270,27 @@ public class WireConversionsTests
     }
 
     [Fact]
+    public void ToRunResult_NetUsageThroughJson_RoundTrips()
+    {
+        var net = new NetUsage(ConnectionsMade: 2, ConnectionsRefused: 5, BytesSent: long.MaxValue, BytesReceived: 0);
+        var result = new RunResult(RunOutcome.Exited(0), ResourceUsage.Zero with { Net = net, LimitsHit = [LimitKind.MaxNetBytes] }, null);
+
+        var wire = ThroughJson(result.ToWire(null));
+
+        Assert.Equal(new WireNetUsage(2, 5, long.MaxValue, 0), wire.Net);
+        Assert.Equal(["max-net-bytes"], wire.LimitsHit);
+        Assert.Equal(net, wire.ToRunResult().Usage.Net);
+    }
+
+    [Fact]
+    public void ToRunResult_NoNetUsage_StaysNull()
+    {
+        var wire = ThroughJson(new RunResult(RunOutcome.Exited(0), ResourceUsage.Zero, null).ToWire(null));
+        Assert.Null(wire.Net);
+        Assert.Null(wire.ToRunResult().Usage.Net);
+    }
+
+    [Fact]
     public void ToRunResult_EverySetupStage_RoundTrips()
     {
         foreach (var stage in Enum.GetValues<SetupStage>())
@@ -321,6 +365,10 @@ public class WireConversionsTests
     [InlineData("negative_peak_memory", "peak_memory_bytes -1 is negative")]
     [InlineData("negative_peak_rss", "peak_rss_bytes -1 is negative")]
     [InlineData("bad_sha", "module_sha256 'xyz' is neither empty nor 64 lowercase hex digits")]
+    [InlineData("negative_connections_made", "net.connections_made -1 is negative")]
+    [InlineData("negative_connections_refused", "net.connections_refused -2 is negative")]
+    [InlineData("negative_bytes_sent", "net.bytes_sent -3 is negative")]
+    [InlineData("negative_bytes_received", "net.bytes_received -9223372036854775808 is negative")]
     public void ToRunResult_InvalidResult_ThrowsNamingTheField(string spoil, string expected)
     {
         var ok = WireSamples.Result();
@@ -340,6 +388,10 @@ public class WireConversionsTests
             "negative_peak_memory" => ok with { PeakMemoryBytes = -1 },
             "negative_peak_rss" => ok with { PeakRssBytes = -1 },
             "bad_sha" => ok with { ModuleSha256 = "xyz" },
+            "negative_connections_made" => ok with { Net = ok.Net! with { ConnectionsMade = -1 } },
+            "negative_connections_refused" => ok with { Net = ok.Net! with { ConnectionsRefused = -2 } },
+            "negative_bytes_sent" => ok with { Net = ok.Net! with { BytesSent = -3 } },
+            "negative_bytes_received" => ok with { Net = ok.Net! with { BytesReceived = long.MinValue } },
             _ => throw new ArgumentException(spoil),
         };
 

@@ -80,7 +80,7 @@ public class WorkerProtocolTests
     public void Worker_AssignmentWithARelativePath_IsRefused()
     {
         WorkerRuns.RequireLinux();
-        var json = """{"protocol":2,"module_path":"x.wasm","precompiled":false,"module_sha256":"","argv0":"x","args":[],"policy":{"dirs":[{"host_path":"../etc","guest_path":"/etc","read_only":false}],"env":[],"limits":{"max_memory_bytes":null,"fuel":null,"timeout_ms":null,"max_open_files":null,"max_disk_write_bytes":null,"max_output_bytes":null,"cpu_time_ms":null},"stdin":"none","deterministic_seed":null},"trace":false,"listener_fds":[],"stdout_fd":3,"stderr_fd":3,"spent_ms":0,"epoch_checks":false}"""u8.ToArray();
+        var json = """{"protocol":3,"module_path":"x.wasm","precompiled":false,"module_sha256":"","argv0":"x","args":[],"policy":{"dirs":[{"host_path":"../etc","guest_path":"/etc","read_only":false}],"env":[],"limits":{"max_memory_bytes":null,"fuel":null,"timeout_ms":null,"max_open_files":null,"max_disk_write_bytes":null,"max_output_bytes":null,"cpu_time_ms":null,"max_connections":null,"max_net_bytes":null},"stdin":"none","deterministic_seed":null,"allow_net":[]},"trace":false,"listener_fds":[],"stdout_fd":3,"stderr_fd":3,"spent_ms":0,"epoch_checks":false}"""u8.ToArray();
         var length = BitConverter.GetBytes((uint)(json.Length + 1));
         var exit = Feed([.. length, (byte)FrameType.Assign, .. json]);
         Assert.Equal(125, exit.ExitCode);

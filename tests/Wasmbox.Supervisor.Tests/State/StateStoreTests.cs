@@ -137,6 +137,67 @@ public class StateStoreTests
     }
 
     [Fact]
+    public void PolicyJson_NetRulesAndLimits_RoundTripAsWritten()
+    {
+        var policy = SandboxPolicy.DenyAll with
+        {
+            Net = new NetPolicy([.. new[] { "api.example.com:443", "*.Example.org:8000-8099", "10.0.0.0/8:*", "bind:[::1]:8080" }.Select(r => NetRule.Parse(r))]),
+            Limits = SandboxLimits.None with { MaxConnections = 0, MaxNetBytes = long.MaxValue },
+        };
+
+        var json = PolicyJson.ToJson(policy);
+        var back = PolicyJson.FromJson(json);
+
+        Assert.Equal(policy.Net.Rules, back.Net.Rules);
+        Assert.Equal(policy.Limits, back.Limits);
+        Assert.Contains("\"allow-net\":[\"api.example.com:443\"", json);
+        Assert.Equal(json, PolicyJson.ToJson(back));
+    }
+
+    [Fact]
+    public void PolicyJson_StoredBeforeTheNetwork_ReadsAsNoNetwork()
+    {
+        // A record written by a daemon that knew no allow-net: the keys are absent, not null.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(PolicyJson.ToJson(SandboxPolicy.DenyAll))!.AsObject();
+        Assert.True(node.Remove("allow-net") && node.Remove("max-connections") && node.Remove("max-net-bytes"));
+
+        var back = PolicyJson.FromJson(node.ToJsonString());
+
+        Assert.True(back.Net.IsNone);
+        Assert.Null(back.Limits.MaxConnections);
+        Assert.Null(back.Limits.MaxNetBytes);
+    }
+
+    [Fact]
+    public void PolicyJson_StoredRuleThatNoLongerParses_IsAFormatErrorNamingIt()
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(PolicyJson.ToJson(SandboxPolicy.DenyAll))!.AsObject();
+        node["allow-net"] = new System.Text.Json.Nodes.JsonArray("ok.example.com:443", "nope");
+        var e = Assert.Throws<FormatException>(() => PolicyJson.FromJson(node.ToJsonString()));
+        Assert.StartsWith("stored policy allow-net[1] 'nope': ", e.Message);
+    }
+
+    [Fact]
+    public void Record_WithNetRules_SurvivesReopeningTheStore()
+    {
+        using var dir = new TempDir();
+        var policy = SandboxPolicy.DenyAll with
+        {
+            Net = new NetPolicy([NetRule.Parse("*.example.com:443"), NetRule.Parse("bind:127.0.0.1:9000-9001")]),
+            Limits = SandboxLimits.None with { MaxConnections = 3, MaxNetBytes = 1 << 20 },
+        };
+        using (var store = StateStore.Open(dir.File("state.db")))
+            store.Insert(Record("0000000000000001") with { Policy = policy });
+
+        // What a restarted daemon does: open the same file and read the record.
+        using var reopened = StateStore.Open(dir.File("state.db"));
+        var back = reopened.Get("0000000000000001")!.Policy;
+
+        Assert.Equal(policy.Net.Rules, back.Net.Rules);
+        Assert.Equal(policy.Limits, back.Limits);
+    }
+
+    [Fact]
     public void PolicyJson_DenyAll_RoundTripsToDenyAll()
     {
         var back = PolicyJson.FromJson(PolicyJson.ToJson(SandboxPolicy.DenyAll));
@@ -147,6 +208,7 @@ public class StateStoreTests
         Assert.IsType<StdinSource.None>(back.Stdin);
         Assert.Null(back.Isolation);
         Assert.Null(back.DeterministicSeed);
+        Assert.True(back.Net.IsNone);
     }
 
     [Fact]

@@ -35,12 +35,20 @@ internal static class PolicyRequest
             Scalar(w, "cpus", s.Cpus);
             Scalar(w, "max-compile-time", s.MaxCompileTime);
             Scalar(w, "max-compile-memory", s.MaxCompileMemory);
+            Scalar(w, "max-connections", s.MaxConnections);
+            Scalar(w, "max-net-bytes", s.MaxNetBytes);
             Scalar(w, "seed", s.Seed);
             if (s.Deterministic is { } d) w.WriteBoolean("deterministic", d.Text == "true");
             if (s.Listen.Count > 0)
             {
                 w.WriteStartArray("listen");
                 foreach (var l in s.Listen) w.WriteStringValue(l.Text);
+                w.WriteEndArray();
+            }
+            if (s.AllowNet.Count > 0)
+            {
+                w.WriteStartArray("allow-net");
+                foreach (var r in s.AllowNet) w.WriteStringValue(r.Text);
                 w.WriteEndArray();
             }
             w.WriteEndObject();
