@@ -46,19 +46,50 @@ public sealed class NetGuard(NetPolicy policy)
     /// <exception cref="SocketException">The resolver failed (no such name, no DNS server).</exception>
     public IReadOnlyList<IPAddress> Resolve(string name, int? port, out string? refusal, Func<string, IPAddress[]>? lookup = null)
     {
+        if (Before(name, port, out refusal) is { } decided) return decided;
+        var normal = Normal(name);
+        return Keep(normal, port, (lookup ?? Dns.GetHostAddresses)(normal), out refusal);
+    }
+
+    /// <summary>
+    /// <see cref="Resolve"/> with an asynchronous resolver (the broker's, which must not hold a thread while DNS answers).
+    /// A name no rule could allow is refused before <paramref name="lookup"/> is called.
+    /// </summary>
+    /// <exception cref="SocketException">The resolver failed.</exception>
+    public async Task<(IReadOnlyList<IPAddress> Addresses, string? Refusal)> ResolveAsync(
+        string name, int? port, Func<string, CancellationToken, Task<IPAddress[]>> lookup, CancellationToken cancel)
+    {
+        if (Before(name, port, out var refusal) is { } decided) return (decided, refusal);
+        var normal = Normal(name);
+        var found = await lookup(normal, cancel).ConfigureAwait(false);
+        var allowed = Keep(normal, port, found, out refusal);
+        return (allowed, refusal);
+    }
+
+    private static string Normal(string name) => name.TrimEnd('.').ToLowerInvariant();
+
+    /// <summary>The answer without a lookup (a literal address, or a name no rule could allow); null when the name must be looked up.</summary>
+    private IReadOnlyList<IPAddress>? Before(string name, int? port, out string? refusal)
+    {
         refusal = null;
         if (IPAddress.TryParse(name, out var literal))
         {
             refusal = Policy.Refuses(literal, port, NetDirection.Connect);
             return refusal is null ? [literal] : [];
         }
-        var normal = name.TrimEnd('.').ToLowerInvariant();
+        var normal = Normal(name);
         if (!Policy.MayResolve(normal))
         {
             refusal = $"resolve {normal}: no --allow-net rule names it";
             return [];
         }
-        var found = (lookup ?? Dns.GetHostAddresses)(normal);
+        return null;
+    }
+
+    /// <summary>The looked-up addresses the policy allows, each remembered with the name.</summary>
+    private List<IPAddress> Keep(string normal, int? port, IPAddress[] found, out string? refusal)
+    {
+        refusal = null;
         var allowed = new List<IPAddress>(found.Length);
         foreach (var raw in found)
         {
