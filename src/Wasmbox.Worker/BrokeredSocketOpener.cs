@@ -32,16 +32,7 @@ public sealed class BrokeredSocketOpener(int brokerFd) : ISocketOpener
         switch (reply.Status)
         {
             case BrokerStatus.Ok:
-                try
-                {
-                    socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-                    return Errno.Success;
-                }
-                catch (SocketException e)
-                {
-                    UnixRights.Close(fd);
-                    return SocketErrnoMapping.ToWasi(e.SocketErrorCode);
-                }
+                return Wrap(fd, out socket);
             case BrokerStatus.Refused:
                 refusal = reply.Reason;
                 return Errno.Acces;
@@ -77,6 +68,32 @@ public sealed class BrokeredSocketOpener(int brokerFd) : ISocketOpener
                 return SocketErrnoMapping.ToWasi(reply.Error);
         }
         return Errno.Io;
+    }
+
+    /// <summary>The received descriptor as a <see cref="Socket"/> that owns it; on failure the descriptor is closed.</summary>
+    private static Errno Wrap(int fd, out Socket? socket)
+    {
+        socket = null;
+        Socket wrapped;
+        try { wrapped = new Socket(new SafeSocketHandle(fd, ownsHandle: true)); }
+        catch (SocketException e)
+        {
+            UnixRights.Close(fd);
+            return SocketErrnoMapping.ToWasi(e.SocketErrorCode);
+        }
+        try
+        {
+            // Why say so: the descriptor is nonblocking already, but a Socket made from a handle believes it blocks;
+            // set, it is in the state DirectSocketOpener's socket is in (HostSockets.Open).
+            wrapped.Blocking = false;
+        }
+        catch (SocketException e)
+        {
+            wrapped.Dispose();
+            return SocketErrnoMapping.ToWasi(e.SocketErrorCode);
+        }
+        socket = wrapped;
+        return Errno.Success;
     }
 
     private static Errno Failed(BrokerFailure failure) => failure switch

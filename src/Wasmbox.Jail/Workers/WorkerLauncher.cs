@@ -162,6 +162,9 @@ public static class WorkerLauncher
     /// with a pooled worker's, which always has its two pipes).</param>
     internal static SelfCheckReport SelfCheck(WorkerJob job, IsolationTier tier, IReadOnlyList<string> checks, TimeSpan limit, WorkerIo? io = null)
     {
+        // The same broker a run of the job gets; the worker learns its descriptor as the first check.
+        using var broker = tier == IsolationTier.Jail && !job.Policy.Net.IsNone ? BrokerChannel.Open(job.Policy.Net) : null;
+        if (broker is not null) checks = ["--broker-fd", broker.WorkerFd.ToString(System.Globalization.CultureInfo.InvariantCulture), .. checks];
         var found = WorkerBinary.Find();
         var worker = found with
         {
@@ -170,7 +173,9 @@ public static class WorkerLauncher
         };
         using var plan = tier == IsolationTier.Jail ? Contain.Prepare(job, worker, Bubblewrap, $"{Environment.ProcessId}-check-{Interlocked.Increment(ref _sequence)}") : null;
         using var outputs = io is null ? null : OutputPlumbing.Prepare(io.Stdout, io.Stderr, () => { });
-        using var process = Spawn(plan?.Argv ?? worker.HostCommand, [.. plan?.Inherited ?? [], .. outputs?.Inherited ?? []], worker.Environment);
+        using var process = Spawn(plan?.Argv ?? worker.HostCommand,
+            [.. plan?.Inherited ?? [], .. outputs?.Inherited ?? [], .. broker is null ? Array.Empty<SafeHandle>() : [broker.WorkerEnd]], worker.Environment);
+        broker?.Spawned();
         outputs?.Started();
         return Collect(process, plan?.Cgroup, limit);
     }
