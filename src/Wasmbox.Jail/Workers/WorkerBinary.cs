@@ -54,7 +54,7 @@ public sealed record WorkerBinary(
     {
 #if TEST_HOOKS
         foreach (var name in Core.Net.NetTestHooks.Names)
-            if (Environment.GetEnvironmentVariable(name) is { } value) yield return new(name, value);
+            if (System.Environment.GetEnvironmentVariable(name) is { } value) yield return new(name, value);
 #else
         yield break;
 #endif
