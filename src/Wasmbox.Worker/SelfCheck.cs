@@ -13,7 +13,8 @@ namespace Wasmbox.Worker;
 /// and an AF_UNIX socket can be created, what a ptrace attach answers, the open descriptors beyond stdio, the rlimits and
 /// the cgroup lines. Checks that take an argument (repeatable): <c>--path P</c> (visible or not), <c>--write P</c>
 /// (create a file), <c>--remount P</c> (try to remount a bind mount read-write), <c>--threads N</c> (start N threads,
-/// report how many started), <c>--alloc BYTES</c> (allocate and touch native memory, for the cgroup memory limit).
+/// report how many started), <c>--alloc BYTES</c> (allocate and touch native memory, for the cgroup memory limit),
+/// <c>--broker-connect HOST:PORT</c> (a connection through the network broker, see SelfCheck.Broker.cs).
 /// Calls that could succeed are given arguments that fail harmlessly without the jail (ptrace on a pid that does not
 /// exist answers ESRCH, not EPERM), so a refusal can only come from the jail.
 /// </remarks>
@@ -64,6 +65,8 @@ internal static partial class SelfCheck
                 "--remount" => Result(Mount(null, arg, null, MsRemount | MsBind, 0), close: false),
                 "--threads" => StartThreads(int.Parse(arg, System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--alloc" => Allocate(long.Parse(arg, System.Globalization.CultureInfo.InvariantCulture)),
+                "--broker-fd" => SetBroker(arg),
+                "--broker-connect" => BrokerConnect(arg),
                 _ => "unknown check",
             });
             json.Flush();

@@ -76,7 +76,7 @@ internal static class WorkerLoop
 
     private static readonly WorkerAssignment WarmUpSample = new(Frames.ProtocolVersion, "/m", false, "", "m", [],
         new WirePolicy([], [], new WireLimits(null, null, null, null, null, null, null), WirePolicy.StdinNone, null),
-        false, [], 3, 3, 0, false);
+        false, [], 3, 3, 0, false, null);
 
     private static string WorkerVersion =>
         typeof(WorkerLoop).Assembly.GetName().Version?.ToString() ?? "0";
@@ -112,6 +112,7 @@ internal static class WorkerLoop
             ? new Wasmbox.Wasi.Tracing.TextTraceSink(new StreamWriter(stderr) { AutoFlush = true })
             : null;
 
+        var opener = NetOpenerChoice.For(assignment, policy, out var skipNetCheck);
         var request = new RunRequest(assignment.ModulePath, assignment.Args, policy)
         {
             Argv0 = assignment.Argv0,
@@ -122,6 +123,8 @@ internal static class WorkerLoop
                 StdinOverride = pump.GuestStdin,
             },
             InheritedListeners = assignment.ListenerFds.Select(fd => new Socket(new SafeSocketHandle(fd, ownsHandle: true))).ToList(),
+            SocketOpener = opener,
+            SkipNetCheck = skipNetCheck,
             Trace = trace,
             CpuScope = CpuScope.Process,
             BeforeStart = () => writer.Write(FrameType.Started, []),

@@ -46,30 +46,58 @@ public sealed class NetGuard(NetPolicy policy)
     /// <exception cref="SocketException">The resolver failed (no such name, no DNS server).</exception>
     public IReadOnlyList<IPAddress> Resolve(string name, int? port, out string? refusal, Func<string, IPAddress[]>? lookup = null)
     {
+        if (Before(name, port, out refusal) is { } decided) return decided;
+        var normal = Normal(name);
+        return Keep(normal, port, (lookup ?? Dns.GetHostAddresses)(normal), out refusal);
+    }
+
+    /// <summary>
+    /// <see cref="Resolve"/> with an asynchronous resolver (the broker's, which must not hold a thread while DNS answers).
+    /// A name no rule could allow is refused before <paramref name="lookup"/> is called.
+    /// </summary>
+    /// <exception cref="SocketException">The resolver failed.</exception>
+    public async Task<(IReadOnlyList<IPAddress> Addresses, string? Refusal)> ResolveAsync(
+        string name, int? port, Func<string, CancellationToken, Task<IPAddress[]>> lookup, CancellationToken cancel)
+    {
+        if (Before(name, port, out var refusal) is { } decided) return (decided, refusal);
+        var normal = Normal(name);
+        var found = await lookup(normal, cancel).ConfigureAwait(false);
+        var allowed = Keep(normal, port, found, out refusal);
+        return (allowed, refusal);
+    }
+
+    private static string Normal(string name) => name.TrimEnd('.').ToLowerInvariant();
+
+    /// <summary>The answer without a lookup (a literal address, or a name no rule could allow); null when the name must be looked up.</summary>
+    private IReadOnlyList<IPAddress>? Before(string name, int? port, out string? refusal)
+    {
         refusal = null;
         if (IPAddress.TryParse(name, out var literal))
         {
             refusal = Policy.Refuses(literal, port, NetDirection.Connect);
             return refusal is null ? [literal] : [];
         }
-        var normal = name.TrimEnd('.').ToLowerInvariant();
+        var normal = Normal(name);
         if (!Policy.MayResolve(normal))
         {
             refusal = $"resolve {normal}: no --allow-net rule names it";
             return [];
         }
-        return Admit(normal, (lookup ?? Dns.GetHostAddresses)(normal), port, out refusal);
+        return null;
     }
 
     /// <summary>
-    /// Keeps the addresses <paramref name="name"/> resolved to (by this layer or, for the WASI host in a jail, by the
+    /// Keeps the addresses <paramref name="name"/> resolved to elsewhere (the WASI host in a jail gets them from the
     /// broker) that the policy allows, and remembers their name; the rest are dropped with the first reason in
     /// <paramref name="refusal"/> (null when some address is left).
     /// </summary>
-    public IReadOnlyList<IPAddress> Admit(string name, IEnumerable<IPAddress> found, int? port, out string? refusal)
+    public IReadOnlyList<IPAddress> Admit(string name, IEnumerable<IPAddress> found, int? port, out string? refusal) =>
+        Keep(Normal(name), port, found, out refusal);
+
+    /// <summary>The looked-up addresses the policy allows, each remembered with the name.</summary>
+    private List<IPAddress> Keep(string normal, int? port, IEnumerable<IPAddress> found, out string? refusal)
     {
         refusal = null;
-        var normal = name.TrimEnd('.').ToLowerInvariant();
         var allowed = new List<IPAddress>();
         foreach (var raw in found)
         {

@@ -31,6 +31,8 @@ public sealed record WorkerHello(int Protocol, int Pid, string WorkerVersion);
 /// <param name="EpochChecks">True: the module is compiled with epoch checks, which stop the guest at a time limit. False
 /// (what the parent sends): none are, and the worker's own watch ends the process at the limit. The worker makes its
 /// engine to match, so it can load the parent's artifact.</param>
+/// <param name="BrokerFd">Inherited end of the network broker's socket pair (the jail tier, when the policy has
+/// <c>--allow-net</c> rules); null when the worker opens sockets itself or has no network. Above 2, no other descriptor.</param>
 public sealed record WorkerAssignment(
     int Protocol,
     string ModulePath,
@@ -44,7 +46,8 @@ public sealed record WorkerAssignment(
     int StdoutFd,
     int StderrFd,
     long SpentMs,
-    bool EpochChecks);
+    bool EpochChecks,
+    int? BrokerFd);
 
 /// <summary>A <see cref="Policy.SandboxPolicy"/> on the wire (<see cref="WireConversions"/> converts both ways).</summary>
 /// <param name="Dirs">Directory grants, in preopen order.</param>

@@ -142,7 +142,7 @@ public static class WireConversions
     /// <summary>
     /// Throws <see cref="ProtocolException"/> unless the assignment is one a valid parent sends: our protocol version, an
     /// absolute module path, a 64-digit lowercase hex SHA-256 or an empty one, no NUL in argv, a valid policy, and listener descriptors
-    /// above stdio, each given once. <see cref="ProtocolJson.ReadAssignment"/> calls this.
+    /// above stdio, each given once, and a broker descriptor (when there is one) above stdio and distinct from the others. <see cref="ProtocolJson.ReadAssignment"/> calls this.
     /// </summary>
     public static void Validate(this WorkerAssignment assignment)
     {
@@ -173,6 +173,13 @@ public static class WireConversions
                 throw Invalid($"{name} {fd} is not above stdin, stdout and stderr");
             if (assignment.ListenerFds.Contains(fd))
                 throw Invalid($"{name} {fd} is also a listener");
+        }
+        if (assignment.BrokerFd is { } broker)
+        {
+            if (broker < 3)
+                throw Invalid($"broker_fd {broker} is not above stdin, stdout and stderr");
+            if (assignment.ListenerFds.Contains(broker) || broker == assignment.StdoutFd || broker == assignment.StderrFd)
+                throw Invalid($"broker_fd {broker} is also a listener or an output");
         }
     }
 

@@ -31,7 +31,7 @@ public sealed record WorkerBinary(
     {
         directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         // The runtime's diagnostics IPC socket would be a way out of nothing, but it is one more thing listening.
-        KeyValuePair<string, string>[] env = [new("DOTNET_EnableDiagnostics", "0")];
+        KeyValuePair<string, string>[] env = [new("DOTNET_EnableDiagnostics", "0"), .. TestHookEnvironment()];
         var dll = Path.Combine(directory, DllName);
         if (File.Exists(dll))
         {
@@ -44,6 +44,20 @@ public sealed record WorkerBinary(
         if (File.Exists(native))
             return new WorkerBinary(directory, [native], [$"{Bubblewrap.JailLayout.App}/{NativeName}"], [], env);
         throw new JailSetupException($"the worker ({NativeName}) is missing from {directory}; rebuild wasmbox (./wasmbox.sh) so that it sits beside wasmbox");
+    }
+
+    /// <summary>
+    /// Test builds only: the network test switches set in this process's environment, passed on to the worker (bubblewrap
+    /// starts it with an empty environment). Empty in every other build.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, string>> TestHookEnvironment()
+    {
+#if TEST_HOOKS
+        foreach (var name in Core.Net.NetTestHooks.Names)
+            if (System.Environment.GetEnvironmentVariable(name) is { } value) yield return new(name, value);
+#else
+        yield break;
+#endif
     }
 
     /// <summary>The dotnet executable of the runtime this process runs on (…/dotnet/shared/Microsoft.NETCore.App/VERSION/ → …/dotnet/dotnet), links resolved.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Policy;
 using Wasmbox.Core.Protocol;
+using Wasmbox.Jail.Net;
 
 namespace Wasmbox.Jail.Workers;
 
@@ -83,15 +84,20 @@ public static class WorkerLauncher
         var argv = plan?.Argv ?? worker.HostCommand;
         var policy = plan?.PolicyInJail ?? job.Policy;
         var module = plan?.ModuleInJail ?? job.ModuleFile;
+        // The jail has no network of its own: its sockets come from a broker here, which checks each against the policy
+        // again. The process tier has the host's network and opens them itself.
+        using var broker = plan is not null && !job.Policy.Net.IsNone ? BrokerChannel.Open(job.Policy.Net) : null;
 
         Session? session = null;
         using var outputs = OutputPlumbing.Prepare(io.Stdout, io.Stderr, () => session?.StdoutWentAway());
-        var inherited = (plan?.Inherited ?? []).Concat(job.Listeners.Select(l => (SafeHandle)l.SafeHandle)).Concat(outputs.Inherited).ToList();
+        var inherited = (plan?.Inherited ?? []).Concat(job.Listeners.Select(l => (SafeHandle)l.SafeHandle)).Concat(outputs.Inherited)
+            .Concat(broker is null ? [] : [broker.WorkerEnd]).ToList();
         using var process = Spawn(argv, inherited, worker.Environment);
+        broker?.Spawned();
         session = new Session(process, plan, job, io, outputs);
         outputs.Started();
         var live = Live(job, process, plan);
-        var wire = Assignment(job, policy, module, io, outputs);
+        var wire = Assignment(job, policy, module, io, outputs, broker?.WorkerFd);
         // Why now: the first serialization of an assignment costs milliseconds (the serializer's metadata), and the parent
         // would otherwise pay them between the worker's hello and its assignment, on the sandbox's critical path. Here it
         // overlaps the jail's start, which the parent only waits for.
@@ -105,10 +111,10 @@ public static class WorkerLauncher
 
     private static int _sequence;
 
-    private static WorkerAssignment Assignment(WorkerJob job, SandboxPolicy policyInWorker, string module, WorkerIo io, OutputPlumbing outputs) =>
+    private static WorkerAssignment Assignment(WorkerJob job, SandboxPolicy policyInWorker, string module, WorkerIo io, OutputPlumbing outputs, int? brokerFd) =>
         new(Frames.ProtocolVersion, module, job.Precompiled, job.ModuleSha256, job.Argv0, job.Args,
             policyInWorker.ToWire(d => d.HostPath, stdinFrames: io.Stdin is not null), job.Trace,
-            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0, job.EpochChecks);
+            job.Listeners.Select(l => (int)l.SafeHandle.DangerousGetHandle()).ToList(), outputs.StdoutFd, outputs.StderrFd, SpentMs: 0, job.EpochChecks, brokerFd);
 
     /// <summary>The running worker for live samples, handed to the job's <see cref="WorkerJob.Started"/>.</summary>
     private static LiveWorker Live(WorkerJob job, Process process, Contain.Plan? plan)
@@ -137,7 +143,8 @@ public static class WorkerLauncher
             blank.Outputs.Attach(stdout.Stream, stderr.Stream, () => session?.StdoutWentAway());
             session = new Session(blank.Process, blank.Plan, job, io, blank.Outputs, blank.Reader);
             var live = Live(job, blank.Process, blank.Plan);
-            var wire = Assignment(job, Contain.PolicyInJail(job.Policy), module, io, blank.Outputs);
+            // No broker: WorkerPoolKey.Of never gives a job with --allow-net rules a pooled worker.
+            var wire = Assignment(job, Contain.PolicyInJail(job.Policy), module, io, blank.Outputs, brokerFd: null);
             try
             {
                 using (stop.Register(session.Stop)) return session.Converse(wire, module);
@@ -155,6 +162,9 @@ public static class WorkerLauncher
     /// with a pooled worker's, which always has its two pipes).</param>
     internal static SelfCheckReport SelfCheck(WorkerJob job, IsolationTier tier, IReadOnlyList<string> checks, TimeSpan limit, WorkerIo? io = null)
     {
+        // The same broker a run of the job gets; the worker learns its descriptor as the first check.
+        using var broker = tier == IsolationTier.Jail && !job.Policy.Net.IsNone ? BrokerChannel.Open(job.Policy.Net) : null;
+        if (broker is not null) checks = ["--broker-fd", broker.WorkerFd.ToString(System.Globalization.CultureInfo.InvariantCulture), .. checks];
         var found = WorkerBinary.Find();
         var worker = found with
         {
@@ -163,7 +173,9 @@ public static class WorkerLauncher
         };
         using var plan = tier == IsolationTier.Jail ? Contain.Prepare(job, worker, Bubblewrap, $"{Environment.ProcessId}-check-{Interlocked.Increment(ref _sequence)}") : null;
         using var outputs = io is null ? null : OutputPlumbing.Prepare(io.Stdout, io.Stderr, () => { });
-        using var process = Spawn(plan?.Argv ?? worker.HostCommand, [.. plan?.Inherited ?? [], .. outputs?.Inherited ?? []], worker.Environment);
+        using var process = Spawn(plan?.Argv ?? worker.HostCommand,
+            [.. plan?.Inherited ?? [], .. outputs?.Inherited ?? [], .. broker is null ? Array.Empty<SafeHandle>() : [broker.WorkerEnd]], worker.Environment);
+        broker?.Spawned();
         outputs?.Started();
         return Collect(process, plan?.Cgroup, limit);
     }

@@ -15,6 +15,8 @@ namespace Wasmbox.Jail.Workers;
 /// <item>the rlimits the launch script sets are the pool's: no <c>--max-open-files</c>, <c>--max-disk-write</c> or
 /// <c>--cpu-time</c> (compared as <see cref="ProcessRlimits.ForRun"/> of both, so a new rlimit cannot slip by);</item>
 /// <item>the engine the worker warms is the pool's (<c>--fuel</c> or not; worker tiers never compile epoch checks);</item>
+/// <item>no <c>--allow-net</c> rules: a jailed worker's network is a broker channel it inherits at its spawn, which a
+/// pooled worker, spawned before its sandbox was known, does not have (such a sandbox starts its own worker, cold);</item>
 /// <item>stdout and stderr are both captured into two different streams of the parent (the daemon's logs), since a
 /// pooled worker's output pipes exist from its spawn.</item>
 /// </list>
@@ -33,7 +35,7 @@ public sealed record WorkerPoolKey(bool Fuel)
     public static WorkerPoolKey? Of(WorkerJob job, WorkerIo io)
     {
         var limits = job.Policy.Limits;
-        if (job.Policy.Dirs.Count > 0 || job.Listeners.Count > 0 || job.EpochChecks) return null;
+        if (job.Policy.Dirs.Count > 0 || job.Listeners.Count > 0 || job.EpochChecks || !job.Policy.Net.IsNone) return null;
         if (CgroupLimits.ForRun(limits) with { MemoryBytes = null } != CgroupLimits.ForRun(Limits) with { MemoryBytes = null }) return null;
         if (ProcessRlimits.ForRun(limits, Contain.RuntimeOpenFiles, Contain.FileSizeFloor)
             != ProcessRlimits.ForRun(Limits, Contain.RuntimeOpenFiles, Contain.FileSizeFloor)) return null;

@@ -147,7 +147,9 @@ public sealed class NetSocketFd : SocketFd
         if (room < data.Length) return Errno.Dquot; // a datagram is all or nothing
         try
         {
-            sent = Socket.SendTo(data, SocketFlags.None, destination);
+            // To the peer the socket was opened for: a plain send, which carries no address (the broker's layer then
+            // holds even against a worker that is not trusted to choose one).
+            sent = destination.Equals(_peer) ? Socket.Send(data, SocketFlags.None) : Socket.SendTo(data, SocketFlags.None, destination);
             Interrupt.ThrowIfCancellationRequested();
             Quotas?.CountSent(sent);
             return Errno.Success;

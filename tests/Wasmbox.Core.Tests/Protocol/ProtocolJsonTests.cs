@@ -28,7 +28,7 @@ public class ProtocolJsonTests
             Policy = WireSamples.Policy() with { DeterministicSeed = null, Limits = new WireLimits(null, null, null, null, null, null, null) },
         };
         var json = Encoding.UTF8.GetString(ProtocolJson.Serialize(assignment));
-        foreach (var name in new[] { "module_path", "precompiled", "module_sha256", "argv0", "args", "listener_fds", "stdout_fd", "stderr_fd", "trace", "spent_ms", "epoch_checks",
+        foreach (var name in new[] { "module_path", "precompiled", "module_sha256", "argv0", "args", "listener_fds", "stdout_fd", "stderr_fd", "trace", "spent_ms", "epoch_checks", "broker_fd",
                      "host_path", "guest_path", "read_only", "deterministic_seed", "max_memory_bytes", "fuel", "timeout_ms",
                      "max_open_files", "max_disk_write_bytes", "max_output_bytes", "cpu_time_ms", "allow_net", "max_connections", "max_net_bytes" })
             Assert.Contains($"\"{name}\":", json);

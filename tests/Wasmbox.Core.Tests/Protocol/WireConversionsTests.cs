@@ -209,6 +209,9 @@ public class WireConversionsTests
     [InlineData("duplicate_fd", "listener_fds[2] 3 is listed twice")]
     [InlineData("stdout_on_stdio", "stdout_fd 1 is not above stdin, stdout and stderr")]
     [InlineData("stderr_is_listener", "stderr_fd 7 is also a listener")]
+    [InlineData("broker_on_stdio", "broker_fd 2 is not above stdin, stdout and stderr")]
+    [InlineData("broker_is_listener", "broker_fd 7 is also a listener or an output")]
+    [InlineData("broker_is_output", "broker_fd 8 is also a listener or an output")]
     [InlineData("bad_policy", "policy.stdin 'file' is not none or frames")]
     public void Validate_InvalidAssignment_ThrowsNamingTheField(string spoil, string expected)
     {
@@ -228,6 +231,9 @@ public class WireConversionsTests
             "duplicate_fd" => ok with { ListenerFds = [3, 4, 3] },
             "stdout_on_stdio" => ok with { StdoutFd = 1 },
             "stderr_is_listener" => ok with { StderrFd = 7 },
+            "broker_on_stdio" => ok with { BrokerFd = 2 },
+            "broker_is_listener" => ok with { BrokerFd = 7 },
+            "broker_is_output" => ok with { BrokerFd = 8 },
             "bad_policy" => ok with { Policy = ok.Policy with { Stdin = "file" } },
             _ => throw new ArgumentException(spoil),
         };

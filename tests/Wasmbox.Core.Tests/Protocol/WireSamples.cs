@@ -20,7 +20,7 @@ internal static class WireSamples
 
     public static WorkerAssignment Assignment() => new(
         Frames.ProtocolVersion, "/jail/module.cwasm", Precompiled: true, Sha, "app.wasm", ["--flag", "", "ünïcode"],
-        Policy(), Trace: true, ListenerFds: [3, 7], StdoutFd: 8, StderrFd: 8, SpentMs: 17, EpochChecks: true);
+        Policy(), Trace: true, ListenerFds: [3, 7], StdoutFd: 8, StderrFd: 8, SpentMs: 17, EpochChecks: true, BrokerFd: 9);
 
     public static WorkerResult Result() => new(
         "exited", GuestExitCode: 3, Trap: null, "exited with code 3", SetupStage: null,

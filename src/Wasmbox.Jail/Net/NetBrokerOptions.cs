@@ -1,0 +1,34 @@
+using System.Net;
+
+namespace Wasmbox.Jail.Net;
+
+/// <summary>How much one broker serves and how long it waits; the defaults are what every jailed sandbox gets.</summary>
+public sealed record NetBrokerOptions
+{
+    public static NetBrokerOptions Default { get; } = new();
+
+    /// <summary>Requests served back to back before the rate applies.</summary>
+    public int Burst { get; init; } = 64;
+
+    /// <summary>Requests per second in the long run. Why 200: a guest opening sockets faster than that is scanning, not
+    /// working, and each request costs the host a socket and a syscall or a DNS lookup.</summary>
+    public double PerSecond { get; init; } = 200;
+
+    /// <summary>How long one name lookup may take; past it the reply is <c>TimedOut</c>.</summary>
+    public TimeSpan LookupTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a reply waits for room in a worker that does not read its replies before the broker gives up on it.</summary>
+    public TimeSpan SendPatience { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The resolver; <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/> unless a test gives another.</summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>>? Lookup { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
+
+/// <summary>What one broker did, for the report and the tests.</summary>
+/// <param name="Requests">Well-formed requests read.</param>
+/// <param name="Refused">Requests the broker's own policy check refused.</param>
+/// <param name="Malformed">Datagrams that were not a request.</param>
+/// <param name="Throttled">Times the loop waited for the rate before reading on.</param>
+public sealed record NetBrokerCounts(long Requests, long Refused, long Malformed, long Throttled);
