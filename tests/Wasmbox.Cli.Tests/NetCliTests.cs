@@ -82,9 +82,10 @@ public class NetCliTests
     {
         using var tmp = new TempDir();
         var report = tmp.File("report.json");
-        var r = WasmboxProcess.Run(["run", "--report", report, Guests.C("net"), "open"]);
+        var r = WasmboxProcess.Run(["run", "--trace", "--report", report, Guests.C("net"), "open"]);
         Assert.Contains($"open={Eacces}\n", r.Stdout);
-        Assert.Contains("no --allow-net rule", File.ReadAllText(report));
+        Assert.Contains("\"refusals\": 1", File.ReadAllText(report));
+        Assert.Contains("no --allow-net rule", r.Stderr);
     }
 
     [Fact]

@@ -288,7 +288,11 @@ public sealed partial class WasiHost
         if (errno == Errno.Acces)
         {
             Context.Quotas.CountRefusedConnection();
-            return Refuse(Errno.Acces, refusal ?? $"resolve {host}: refused");
+            if (skip) return Refuse(Errno.Acces, refusal ?? $"resolve {host}: refused");
+            // A rule names the name (checked above), so the opener refused its addresses: the name resolves to none.
+            Context.Refusals.Add(refusal ?? $"resolve {host}: every address refused", Errno.Acces);
+            memory.WriteU32(countPtr, 0);
+            return Errno.Success;
         }
         if (errno != Errno.Success) return errno;
         var allowed = skip ? found : guard.Admit(host, found, wantedPort, out refusal);
