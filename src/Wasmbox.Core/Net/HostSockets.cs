@@ -42,8 +42,13 @@ public static class HostSockets
             }
             else
             {
-                try { created.Connect(request.EndPoint); }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress) { }
+                var error = Interop.NativeConnect.Start(created, request.EndPoint);
+                if (error != SocketError.Success)
+                {
+                    created.Dispose();
+                    return error;
+                }
+                created = Interop.NativeConnect.Rewrap(created);
             }
             socket = created;
             return SocketError.Success;
