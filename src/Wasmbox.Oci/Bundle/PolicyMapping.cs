@@ -52,11 +52,12 @@ internal static class PolicyMapping
         }
         if (resources?.Pids?.Limit is { } pids) notes.Add(PidsNote(pids));
 
-        var (annotated, trace) = AnnotationSettings.Read(bundle.Annotations, bundle.Directory);
         var grants = MountMapping.Grants(bundle, notes);
         SandboxPolicy policy;
+        bool trace;
         try
         {
+            (var annotated, trace) = AnnotationSettings.Read(bundle.Annotations, bundle.Directory);
             // No host variable ever reaches the guest: process.env entries all carry their value.
             policy = settings.OverlaidWith(annotated).Build(_ => null, new StdinSource.Inherit()) with { Dirs = grants };
         }
