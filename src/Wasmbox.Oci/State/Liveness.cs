@@ -21,8 +21,9 @@ internal static class Liveness
     /// <summary>True while the container's own process (not a reused pid) lives and is not a zombie.</summary>
     public static bool IsAlive(ContainerState state) => state.Pid > 0 && StartTime(state.Pid) == state.PidStartTime;
 
-    /// <summary>The status to report: stored created/running, or stopped once the process is gone.</summary>
-    public static string StatusOf(ContainerState state) => IsAlive(state) ? state.Status : "stopped";
+    /// <summary>The status to report: creating while create runs (no pid yet), stored created/running, or stopped once the process is gone.</summary>
+    public static string StatusOf(ContainerState state) =>
+        state is { Status: "creating", Pid: 0 } ? "creating" : IsAlive(state) ? state.Status : "stopped";
 
     /// <summary>Every live process below <paramref name="root"/>, children first found, for <c>ps</c> and <c>kill --all</c>.</summary>
     public static List<int> Descendants(int root)
