@@ -34,6 +34,16 @@ public sealed class CommandLineTests
         Assert.Equal(1, oci.Run(["--log-format=xml", "features"]).ExitCode);
     }
 
+    [Fact]
+    public void LogFormatText_ErrorsAreLogrusLines()
+    {
+        using var oci = new OciRuntime();
+        var log = oci.File("text.log");
+        var r = oci.Run(["--log", log, "--log-format", "text", "state", "nope"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Matches("^time=\"[^\"]+\" level=error msg=\"container nope does not exist\"$", File.ReadAllText(log).Trim());
+    }
+
     [Theory]
     [InlineData("9", 9)]
     [InlineData("KILL", 9)]

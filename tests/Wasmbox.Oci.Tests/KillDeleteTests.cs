@@ -27,6 +27,23 @@ public sealed class KillDeleteTests
     }
 
     [Fact]
+    public void Kill_Sigkill_Exits137AndTheWorkerDiesWithIt()
+    {
+        Jail.Require();
+        using var bundle = new TestBundle("/spin.wasm").WithGuest("spin");
+        using var oci = new OciRuntime();
+        var pid = oci.Create(bundle.Save(), "nine");
+        oci.Ok("start", "nine");
+        oci.WaitForOutput("nine", "spinning");
+        var below = Wasmbox.Oci.State.Liveness.Descendants(pid);
+        oci.Ok("kill", "nine", "KILL");
+        Assert.Equal(137, OciRuntime.WaitExit(pid, ExitLimit));
+        // bubblewrap's --die-with-parent: nothing keeps spinning once the container process is gone.
+        Assert.Empty(ProcessTree.WaitGone(below, TimeSpan.FromSeconds(5)));
+        oci.Ok("delete", "nine");
+    }
+
+    [Fact]
     public void Delete_ForceTwiceAndUnknownId_Succeeds()
     {
         Jail.Require();

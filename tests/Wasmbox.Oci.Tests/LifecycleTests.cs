@@ -101,6 +101,18 @@ public sealed class LifecycleTests
         Assert.False(File.Exists(data.File("new.txt")));
     }
 
+    [Fact]
+    public void Start_TrappingGuest_ExitsWithTheTrapStatusAndSaysWhyInTheLog()
+    {
+        Jail.Require();
+        using var bundle = new TestBundle("/trap.wasm").WithGuest("trap");
+        using var oci = new OciRuntime();
+        var pid = oci.Create(bundle.Save(), "trap");
+        oci.Ok("start", "trap");
+        Assert.Equal(134, OciRuntime.WaitExit(pid, ExitLimit));
+        Assert.Contains(oci.LogLines(), l => l.GetProperty("level").GetString() == "error");
+    }
+
     private static int ParentOf(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
