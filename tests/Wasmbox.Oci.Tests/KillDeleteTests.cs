@@ -116,6 +116,35 @@ public sealed class KillDeleteTests
     }
 
     [Fact]
+    public void Create_PreserveFds_StayInTheContainerProcessButNeverReachTheWorker()
+    {
+        Jail.Require();
+        using var bundle = new TestBundle("/spin.wasm").WithGuest("spin");
+        using var oci = new OciRuntime();
+        var kept = oci.File("preserved-fd");
+        var leaked = oci.File("leaked-fd");
+        File.WriteAllText(kept, "kept");
+        File.WriteAllText(leaked, "leaked");
+        var pidFile = oci.File("keep.pid");
+        var r = oci.Run(["create", "--preserve-fds", "1", "--bundle", bundle.Save(), "--pid-file", pidFile, "keep"], "keep",
+            shellSetup: $"exec 3<'{kept}' 4<'{leaked}'");
+        Assert.Equal(0, r.ExitCode);
+        var pid = int.Parse(File.ReadAllText(pidFile), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(oci.LogLines(), l => l.GetProperty("msg").GetString()!.StartsWith("--preserve-fds 1", StringComparison.Ordinal));
+        Assert.Equal(kept, new FileInfo($"/proc/{pid}/fd/3").LinkTarget);
+        Assert.DoesNotContain(leaked, OpenFiles(pid));
+        oci.Ok("start", "keep");
+        oci.WaitForOutput("keep", "spinning");
+        foreach (var worker in Wasmbox.Oci.State.Liveness.Descendants(pid))
+        {
+            Assert.DoesNotContain(kept, OpenFiles(worker));
+            Assert.DoesNotContain(leaked, OpenFiles(worker));
+        }
+        oci.Ok("kill", "keep");
+        Assert.Equal(143, OciRuntime.WaitExit(pid, ExitLimit));
+    }
+
+    [Fact]
     public void Ps_RunningContainer_ListsItsProcessesAsJson()
     {
         Jail.Require();

@@ -113,6 +113,19 @@ public sealed class LifecycleTests
         Assert.Contains(oci.LogLines(), l => l.GetProperty("level").GetString() == "error");
     }
 
+    [Fact]
+    public void Start_TraceAnnotation_TracesWasiCallsOnTheGuestsStderr()
+    {
+        Jail.Require();
+        using var bundle = new TestBundle("/hello.wasm").WithGuest("hello").Annotate("io.wasmbox.trace", "true");
+        using var oci = new OciRuntime();
+        var pid = oci.Create(bundle.Save(), "traced");
+        oci.Ok("start", "traced");
+        Assert.Equal(0, OciRuntime.WaitExit(pid, ExitLimit));
+        Assert.Equal("hello from wasmbox\n", oci.GuestStdout("traced"));
+        Assert.Contains("fd_write", File.ReadAllText(oci.File("traced.err")));
+    }
+
     private static int ParentOf(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
