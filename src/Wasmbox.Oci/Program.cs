@@ -1,0 +1,3 @@
+using Wasmbox.Oci.Cli;
+
+return OciCli.Run(args, Console.Out, Console.Error);
