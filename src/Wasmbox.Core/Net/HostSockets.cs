@@ -48,7 +48,6 @@ public static class HostSockets
                     created.Dispose();
                     return error;
                 }
-                created = Interop.NativeConnect.Rewrap(created);
             }
             socket = created;
             return SocketError.Success;

@@ -18,7 +18,11 @@ public sealed class DirectSocketOpener(NetPolicy policy) : ISocketOpener
         socket = null;
         refusal = _guard.Check(request);
         if (refusal is not null) return Errno.Acces;
-        return SocketErrnoMapping.ToWasi(HostSockets.Open(request, out socket));
+        var errno = SocketErrnoMapping.ToWasi(HostSockets.Open(request, out socket));
+        // A connect .NET did not make itself: a socket over the same descriptor asks the kernel for its state (the
+        // broker's sockets get the same in the worker, made from the descriptor that came over SCM_RIGHTS).
+        if (errno == Errno.Success && request.Kind == SocketRequestKind.Connect) socket = Core.Net.Interop.NativeConnect.Rewrap(socket!);
+        return errno;
     }
 
     public Errno Resolve(string name, out IReadOnlyList<IPAddress> addresses, out string? refusal)
