@@ -326,6 +326,7 @@ public class DaemonCliAndSafetyTests
         var info = JsonSerializer.Deserialize((await second.SendAsync(HttpMethod.Get, "v1/info")).Body, ApiJson.Default.DaemonInfo)!;
         Assert.Equal("ok", info.Integrity);
         Assert.True(info.LostAtStart > 0);
+        Assert.Null(info.Pool); // no --pool
     }
 
     /// <summary>

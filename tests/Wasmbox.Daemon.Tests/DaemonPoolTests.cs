@@ -33,6 +33,14 @@ public class DaemonPoolTests
         var after = await WorkersAsync(daemon, w => w.Count > 0 && !w.Intersect(idle).Any());
         Assert.Empty(after.Intersect(idle));
         Assert.NotEmpty(after);
+        // /v1/info counts it.
+        var (infoStatus, info, _) = await daemon.SendAsync(HttpMethod.Get, "v1/info");
+        Assert.Equal(200, infoStatus);
+        using var json = System.Text.Json.JsonDocument.Parse(info);
+        var pool = json.RootElement.GetProperty("pool");
+        Assert.Equal(1, pool.GetProperty("size").GetInt32());
+        Assert.Equal(1, pool.GetProperty("taken").GetInt64());
+        Assert.Equal(0, pool.GetProperty("missed").GetInt64());
     }
 
     /// <summary>

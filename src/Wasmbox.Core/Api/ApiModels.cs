@@ -90,7 +90,18 @@ public sealed record StatsView(
 
 /// <summary><c>GET /v1/info</c>: who is answering, and whether its state database passes SQLite's integrity check.</summary>
 /// <param name="Integrity">"ok", or the first problem <c>PRAGMA integrity_check</c> found.</param>
-public sealed record DaemonInfo(string Version, int Pid, string DataDir, int LiveSandboxes, int MaxSandboxes, int LostAtStart, string Integrity);
+public sealed record DaemonInfo(string Version, int Pid, string DataDir, int LiveSandboxes, int MaxSandboxes, int LostAtStart, string Integrity)
+{
+    /// <summary>The warm pool (<c>--pool N</c>); null when the daemon has none.</summary>
+    public PoolView? Pool { get; init; }
+}
+
+/// <summary>The daemon's warm pool of pre-started jailed workers, as <c>GET /v1/info</c> shows it.</summary>
+/// <param name="Size">Workers the pool keeps ready (<c>--pool N</c>).</param>
+/// <param name="Ready">Workers ready now.</param>
+/// <param name="Taken">Sandboxes that took a pre-started worker since the daemon started.</param>
+/// <param name="Missed">Sandboxes that fitted the pool but found it empty, and started their own worker.</param>
+public sealed record PoolView(int Size, int Ready, long Taken, long Missed);
 
 /// <summary>An error, as RFC 7807 problem details (<c>application/problem+json</c>): <paramref name="Type"/> is a stable
 /// code URI (<see cref="ProblemTypes.Prefix"/> + code), <paramref name="Detail"/> the same one line the CLI prints.</summary>

@@ -25,7 +25,10 @@ internal static class SandboxApi
         v1.MapGet("/info", () => Results.Json(new DaemonInfo(
             typeof(SandboxApi).Assembly.GetName().Version?.ToString() ?? "0", Environment.ProcessId, supervisor.DataDir,
             supervisor.List(new SandboxFilter(SandboxState.Running)).Count, supervisor.Options.MaxLiveSandboxes, supervisor.LostAtOpen,
-            supervisor.State.IntegrityCheck().FirstOrDefault() ?? "ok"), ApiJson.Default.DaemonInfo));
+            supervisor.State.IntegrityCheck().FirstOrDefault() ?? "ok")
+        {
+            Pool = supervisor.Gauges.PoolSource?.Invoke(),
+        }, ApiJson.Default.DaemonInfo));
 
         v1.MapPost("/modules", async (HttpContext context) =>
         {

@@ -76,6 +76,7 @@ public static class DaemonMain
         if (pool is not null)
         {
             supervisor.Gauges.PoolSizeSource = () => pool.Ready;
+            supervisor.Gauges.PoolSource = () => new Wasmbox.Core.Api.PoolView(pool.Size, pool.Ready, pool.Taken, pool.Missed);
             pool.Missing = () => supervisor.Events.Publish(Wasmbox.Supervisor.Events.SandboxEvent.PoolEmpty("default",
                 $"no pre-started worker was ready (--pool {pool.Size}); the sandbox starts its own"));
         }

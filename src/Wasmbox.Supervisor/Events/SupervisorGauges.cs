@@ -14,5 +14,8 @@ public sealed class SupervisorGauges
     /// <summary>Where <see cref="PoolSize"/> is read at each scrape, when the pool can say it itself.</summary>
     public Func<long>? PoolSizeSource { get; set; }
 
+    /// <summary>The pool's counters for <c>/v1/info</c>, when the daemon has a pool.</summary>
+    public Func<Wasmbox.Core.Api.PoolView>? PoolSource { get; set; }
+
     public void SetPoolSize(long size) => Interlocked.Exchange(ref _poolSize, size);
 }
