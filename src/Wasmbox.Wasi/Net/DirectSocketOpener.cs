@@ -21,7 +21,10 @@ public sealed class DirectSocketOpener(NetPolicy policy) : ISocketOpener
         var errno = SocketErrnoMapping.ToWasi(HostSockets.Open(request, out socket));
         // A connect .NET did not make itself: a socket over the same descriptor asks the kernel for its state (the
         // broker's sockets get the same in the worker, made from the descriptor that came over SCM_RIGHTS).
-        if (errno == Errno.Success && request.Kind == SocketRequestKind.Connect) socket = Core.Net.Interop.NativeConnect.Rewrap(socket!);
+        // Only a datagram socket needs it (.NET refuses ReceiveFrom on a socket it thinks unbound); a stream socket's
+        // send and receive do not look at that state, and its addresses are read from the kernel (NetSocketFd).
+        if (errno == Errno.Success && request.Kind == SocketRequestKind.Connect && request.Type == SocketType.Dgram)
+            socket = Core.Net.Interop.NativeConnect.Rewrap(socket!);
         return errno;
     }
 

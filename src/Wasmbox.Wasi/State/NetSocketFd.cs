@@ -198,7 +198,12 @@ public sealed class NetSocketFd : SocketFd
     {
         local = new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         if (HostSocket is null) return Errno.Success;
-        try { local = (IPEndPoint)Socket.LocalEndPoint!; return Errno.Success; }
+        try
+        {
+            // .NET knows the address only of a socket it bound itself; one connected by connect(2) is asked of the kernel.
+            local = Socket.LocalEndPoint as IPEndPoint ?? Core.Net.Interop.NativeConnect.LocalEndPoint(Socket) ?? local;
+            return Errno.Success;
+        }
         catch (SocketException e) { return SocketErrnoMapping.ToWasi(e.SocketErrorCode); }
         catch (ObjectDisposedException) { return Errno.Badf; }
     }

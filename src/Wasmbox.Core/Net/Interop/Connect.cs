@@ -21,6 +21,31 @@ public static unsafe partial class NativeConnect
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fcntl(int fd, int command, int argument);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int getsockname(int fd, byte* address, uint* length);
+
+    /// <summary>The socket's local address from the kernel (<c>getsockname</c>), whatever .NET recorded; null when it has none.</summary>
+    public static IPEndPoint? LocalEndPoint(Socket socket)
+    {
+        var family = socket.AddressFamily;
+        var address = new SocketAddress(family, family == AddressFamily.InterNetworkV6 ? 28 : 16);
+        Span<byte> buffer = stackalloc byte[address.Size];
+        uint length = (uint)buffer.Length;
+        var added = false;
+        socket.SafeHandle.DangerousAddRef(ref added);
+        try
+        {
+            fixed (byte* p = buffer)
+                if (getsockname((int)socket.SafeHandle.DangerousGetHandle(), p, &length) != 0) return null;
+        }
+        finally
+        {
+            if (added) socket.SafeHandle.DangerousRelease();
+        }
+        buffer.CopyTo(address.Buffer.Span);
+        return (IPEndPoint)new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0).Create(address);
+    }
+
     private const int F_DUPFD_CLOEXEC = 1030;
 
     /// <summary>
