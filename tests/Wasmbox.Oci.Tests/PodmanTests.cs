@@ -94,21 +94,39 @@ public sealed class PodmanTests : IClassFixture<PodmanTests.Host>, IDisposable
     }
 
     [Fact]
-    public void Run_Cpus_WorkerCgroupGetsTheQuota()
+    public void Run_MemoryCpusPids_ContainerCgroupHasTheLimitsAndHoldsTheWorker()
     {
-        var name = "cpus-" + Guid.NewGuid().ToString("N")[..8];
-        _podman.Ok("run", "-d", "--name", name, "--network", "none", "--cpus", "0.5", _podman.WasmImage, "/spin.wasm");
+        var name = "limits-" + Guid.NewGuid().ToString("N")[..8];
+        _podman.Ok("run", "-d", "--name", name, "--network", "none", "-m", "32m", "--cpus", "0.5", "--pids-limit", "500", _podman.WasmImage, "/spin.wasm");
         try
         {
             var worker = WaitForWorker(name);
-            var dir = CgroupView.DirOf(worker, "cpu");
-            Assert.NotNull(dir);
-            if (CgroupView.IsUnified) Assert.Equal("50000 100000", CgroupView.Read(dir, "cpu.max"));
+            var pid = ContainerPid(name);
+            var id = ContainerId(name);
+            // podman (cgroupfs) asks for linux.cgroupsPath /libpod_parent/libpod-ID; conmon reads the pid's cgroup from /proc.
+            var memory = CgroupView.DirOf(pid, "memory")!;
+            var container = CgroupView.IsUnified ? Path.GetDirectoryName(memory)! : memory;
+            Assert.EndsWith($"/libpod_parent/libpod-{id}", container);
+            var limit = (32L * 1024 * 1024 + 128L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var cpu = CgroupView.DirOf(pid, "cpu")!;
+            if (CgroupView.IsUnified)
+            {
+                Assert.Equal(limit, CgroupView.Read(container, "memory.max"));
+                Assert.Equal("50000 100000", CgroupView.Read(container, "cpu.max"));
+                Assert.Equal("500", CgroupView.Read(container, "pids.max"));
+            }
             else
             {
-                Assert.Equal("100000", CgroupView.Read(dir, "cpu.cfs_period_us"));
-                Assert.Equal("50000", CgroupView.Read(dir, "cpu.cfs_quota_us"));
+                Assert.Equal(limit, CgroupView.Read(container, "memory.limit_in_bytes"));
+                Assert.EndsWith($"/libpod_parent/libpod-{id}", cpu);
+                Assert.Equal("50000", CgroupView.Read(cpu, "cpu.cfs_quota_us"));
+                Assert.Equal("500", CgroupView.Read(CgroupView.DirOf(pid, "pids")!, "pids.max"));
             }
+            // The worker's own cgroup is inside the container's, with the guest's CPU quota too.
+            var workerMemory = CgroupView.DirOf(worker, "memory")!;
+            Assert.StartsWith(container + "/wasmbox-", workerMemory);
+            var workerCpu = CgroupView.DirOf(worker, "cpu")!;
+            Assert.Equal(CgroupView.IsUnified ? "50000 100000" : "50000", CgroupView.Read(workerCpu, CgroupView.IsUnified ? "cpu.max" : "cpu.cfs_quota_us"));
         }
         finally
         {
