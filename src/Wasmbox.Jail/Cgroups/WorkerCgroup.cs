@@ -92,11 +92,24 @@ public sealed class WorkerCgroup : IDisposable
     public static WorkerCgroup? Create(string name, CgroupLimits limits)
     {
         string self;
-        try { self = File.ReadAllText("/proc/self/cgroup"); }
+        try { self = NestUnder ?? File.ReadAllText("/proc/self/cgroup"); }
         catch (IOException) { self = ""; }
         catch (UnauthorizedAccessException) { self = ""; }
         return Create(name, limits, CgroupProbe.DefaultRoot, self, CgroupFs.Real);
     }
+
+    /// <summary>
+    /// Where this process's workers' cgroups are made, in <c>/proc/self/cgroup</c>'s form (<c>ID:CONTROLLERS:PATH</c> per
+    /// line); null (the default) means this process's own cgroups. Set once, before any worker starts, by a process
+    /// that must not sit in the cgroup its workers nest under.
+    /// </summary>
+    /// <remarks>
+    /// Why: wasmbox-oci's container process runs in the container's cgroup (<c>linux.cgroupsPath</c>) and the worker
+    /// must nest below it. On cgroup v2 a cgroup that holds a process cannot give controllers to its children (the
+    /// "no internal processes" rule), so there the container process sits in a leaf beside the worker's cgroup, and
+    /// this names the container's cgroup as the workers' parent.
+    /// </remarks>
+    public static string? NestUnder { get; set; }
 
     /// <summary><see cref="Create(string, CgroupLimits)"/> against any mount root and /proc/self/cgroup text.</summary>
     /// <param name="useV2">False ignores the cgroup2 mount, so a hybrid host behaves as a v1-only one.</param>

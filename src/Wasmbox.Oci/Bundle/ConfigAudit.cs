@@ -39,7 +39,6 @@ internal static class ConfigAudit
         ["linux.uidMappings"] = (NoteLevel.Covered, "the worker has its own user namespace"),
         ["linux.gidMappings"] = (NoteLevel.Covered, "the worker has its own user namespace"),
         ["linux.sysctl"] = (NoteLevel.Ignored, "the guest cannot read or depend on kernel parameters"),
-        ["linux.cgroupsPath"] = (NoteLevel.Ignored, "the worker gets a cgroup of Wasmbox's own with the container's memory, CPU and pids limits; podman stats and the OOM watch of the caller see the container process, not the worker"),
         ["linux.intelRdt"] = (NoteLevel.Ignored, "cache allocation is not applied"),
         ["linux.personality"] = (NoteLevel.Ignored, "the worker runs with the host's execution domain"),
         ["linux.timeOffsets"] = (NoteLevel.Ignored, "clocks are the host's unless io.wasmbox.deterministic is set"),

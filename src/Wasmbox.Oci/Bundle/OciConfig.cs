@@ -51,6 +51,7 @@ internal sealed class OciMount
 
 internal sealed class OciLinux
 {
+    public string? CgroupsPath { get; set; }
     public OciResources? Resources { get; set; }
     public List<OciNamespace>? Namespaces { get; set; }
 

@@ -71,11 +71,13 @@ internal static class PolicyMapping
     }
 
     /// <summary>
-    /// linux.resources.pids.limit: a WASI guest starts no processes, and the worker's cgroup already allows only
-    /// <see cref="CgroupLimits.DefaultPids"/> tasks (the runtime's own threads), so a larger limit holds as it is; a
-    /// smaller one would abort the runtime, not stop a guest, so it is not applied.
+    /// linux.resources.pids.limit: applied to the container's cgroup (linux.cgroupsPath, see
+    /// <see cref="Container.ContainerCgroup"/>) when it leaves room for the worker's runtime and the container process
+    /// (<see cref="Container.ContainerCgroup.MinimumPids"/>); the worker's own cgroup allows <see cref="CgroupLimits.DefaultPids"/>
+    /// tasks whatever it says, and a WASI guest starts no processes. A smaller limit would abort the runtime, not stop a
+    /// guest, so it is not applied.
     /// </summary>
-    private static ConfigNote PidsNote(long limit) => limit <= 0 || limit >= CgroupLimits.DefaultPids
-        ? new ConfigNote(NoteLevel.Covered, $"config.json linux.resources.pids.limit {limit}: the worker's cgroup allows {CgroupLimits.DefaultPids} tasks, and a WASI guest starts no processes")
-        : new ConfigNote(NoteLevel.Ignored, $"config.json linux.resources.pids.limit {limit} is ignored: the worker's runtime needs up to {CgroupLimits.DefaultPids} tasks of its own (its cgroup allows exactly that), and a WASI guest starts no processes");
+    private static ConfigNote PidsNote(long limit) => limit <= 0 || limit >= Container.ContainerCgroup.MinimumPids
+        ? new ConfigNote(NoteLevel.Covered, $"config.json linux.resources.pids.limit {limit}: the container's cgroup gets it (with linux.cgroupsPath); the worker's own cgroup allows {CgroupLimits.DefaultPids} tasks, and a WASI guest starts no processes")
+        : new ConfigNote(NoteLevel.Ignored, $"config.json linux.resources.pids.limit {limit} is ignored: the worker's runtime and the container process need up to {Container.ContainerCgroup.MinimumPids} tasks of their own, and a WASI guest starts no processes");
 }

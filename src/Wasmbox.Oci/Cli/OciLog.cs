@@ -44,7 +44,10 @@ internal sealed class OciLog(string? path, bool json, TextWriter stderr)
     private void Append(string level, string message)
     {
         if (path is null) return;
-        var time = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffffK", System.Globalization.CultureInfo.InvariantCulture);
+        // RFC 3339 in UTC with a literal Z. Why not "+00:00": the JSON writer escapes '+' as \u002B, and containerd's
+        // shim (Go's time.Time.UnmarshalJSON, which reads the raw bytes) then fails to parse the line and reports
+        // "unable to retrieve OCI runtime error" instead of our message (measured with containerd 1.6.20).
+        var time = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         string line;
         if (json)
         {

@@ -34,6 +34,8 @@ internal static class DeleteCommand
             if (!force) throw new OciException($"cannot delete container {id}: it is {state.Status}; stop it first (kill) or use delete --force");
             Stop(state);
         }
+        // A container process that was killed (SIGKILL) could not remove its cgroup; it is empty now.
+        Container.ContainerCgroup.RemoveLeftovers(state.CgroupDirs);
         context.Store.Remove(id);
         return 0;
     }

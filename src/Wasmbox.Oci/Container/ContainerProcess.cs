@@ -18,11 +18,14 @@ namespace Wasmbox.Oci.Container;
 /// In order:
 /// 1. a session of its own, so that the caller's terminal and process group signals do not reach it;
 /// 2. the bundle read again from the state (create already checked it) and turned into the sandbox's plan;
-/// 3. the start FIFO opened, the state written with its pid and status created, "ready" on the pipe FD;
-/// 4. blocked until <c>start</c> (a SIGTERM, SIGINT or SIGHUP meanwhile ends it with 128 + the signal);
-/// 5. the guest run through <see cref="SandboxLauncher"/>: the caller's stdio is the guest's, SIGTERM, SIGINT and
+/// 3. the container's cgroup (linux.cgroupsPath) made or joined with its limits (<see cref="ContainerCgroup"/>), so
+///    conmon, which reads /proc/PID/cgroup as soon as create returns, watches the right one;
+/// 4. the start FIFO opened, the state written with its pid, cgroup and status created, "ready" on the pipe FD;
+/// 5. blocked until <c>start</c> (a SIGTERM, SIGINT or SIGHUP meanwhile ends it with 128 + the signal);
+/// 6. the guest run through <see cref="SandboxLauncher"/>: the caller's stdio is the guest's, SIGTERM, SIGINT and
 ///    SIGHUP kill the worker (its cgroup) and end this process with 128 + the signal once everything is cleaned up;
-/// 6. exit with the guest's status, by <c>wasmbox run</c>'s table (<see cref="RunOutcome.ExitStatus"/>).
+/// 7. the container's cgroup left and removed (also when a signal ends the process before start), then exit with the
+///    guest's status, by <c>wasmbox run</c>'s table (<see cref="RunOutcome.ExitStatus"/>).
 /// </remarks>
 internal static class ContainerProcess
 {
@@ -37,6 +40,7 @@ internal static class ContainerProcess
         }
         var store = new StateStore(global.Root);
         ContainerPlan plan;
+        ContainerCgroup? cgroup = null;
         int gate;
         string fifo;
         using var signals = new SignalStop();
@@ -48,16 +52,25 @@ internal static class ContainerProcess
                 Libc.Setsid();
                 FdHygiene.SetCloseOnExec(int.Parse(readyFd, System.Globalization.CultureInfo.InvariantCulture), true);
                 var state = store.Read(id);
-                plan = PolicyMapping.Map(BundleReader.Read(state.Bundle));
+                var bundle = BundleReader.Read(state.Bundle);
+                plan = PolicyMapping.Map(bundle);
+                cgroup = ContainerCgroup.Join(bundle.Config.Linux?.CgroupsPath, bundle.Config.Linux?.Resources);
+                if (cgroup is not null)
+                {
+                    // Environment.Exit (a signal before start) runs ProcessExit handlers: the cgroup goes then too.
+                    var leave = cgroup;
+                    AppDomain.CurrentDomain.ProcessExit += (_, _) => leave.Dispose();
+                }
                 fifo = Path.Combine(store.DirOf(id), StateStore.StartFifo);
                 gate = StartGate.Open(fifo);
                 var pid = Environment.ProcessId;
-                store.Write(state with { Pid = pid, PidStartTime = Liveness.StartTime(pid) ?? 0, Status = "created" });
+                store.Write(state with { Pid = pid, PidStartTime = Liveness.StartTime(pid) ?? 0, Status = "created", CgroupDirs = [.. cgroup?.Made ?? []] });
                 signals.BeforeStart = true;
                 Report(ready, "ready");
             }
             catch (Exception e) when (e is OciException or IOException or UnauthorizedAccessException or JailSetupException)
             {
+                cgroup?.Dispose();
                 Report(ready, OciLog.OneLine(e.Message));
                 return RunOutcome.SetupFailedStatus;
             }
@@ -65,7 +78,11 @@ internal static class ContainerProcess
 
         StartGate.Wait(gate, fifo);
         signals.BeforeStart = false;
-        if (signals.Signal is { } early) return 128 + early;
+        if (signals.Signal is { } early)
+        {
+            cgroup?.Dispose();
+            return 128 + early;
+        }
 
         var result = SandboxLauncher.Run(new LaunchRequest(plan.ModuleFile, plan.Args, plan.Policy)
         {
@@ -76,6 +93,7 @@ internal static class ContainerProcess
         }, signals.Token);
         if (signals.Signal is { } signal) result = result with { Outcome = RunOutcome.StoppedBySignal(signal) };
         if (result.Outcome.Kind != OutcomeKind.Exited) log.Error(result.Outcome.Message);
+        cgroup?.Dispose();
         return result.Outcome.ExitStatus;
     }
 

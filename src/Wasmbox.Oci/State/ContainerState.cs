@@ -21,6 +21,9 @@ internal sealed record ContainerState
     /// <summary>The process's start time in clock ticks since boot (/proc/PID/stat field 22), so a reused pid is not taken for it.</summary>
     public ulong PidStartTime { get; init; }
 
+    /// <summary>The cgroup folders the container process made for linux.cgroupsPath, for delete to remove if it could not (SIGKILL).</summary>
+    public List<string> CgroupDirs { get; init; } = [];
+
     public required DateTimeOffset Created { get; init; }
     public Dictionary<string, string> Annotations { get; init; } = [];
 }
