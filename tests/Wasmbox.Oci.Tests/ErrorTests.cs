@@ -35,15 +35,27 @@ public sealed class ErrorTests
     }
 
     [Fact]
-    public void Create_Terminal_RefusedWithAClearMessage()
+    public void Create_TerminalWithoutAConsoleSocket_RefusedWithAClearMessage()
     {
         using var bundle = new TestBundle("/hello.wasm").WithGuest("hello");
         bundle.Process["terminal"] = true;
         using var oci = new OciRuntime();
         var r = oci.Run(["create", "--bundle", bundle.Save(), "tty"]);
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("process.terminal is true", r.Stderr);
-        Assert.Contains("without -t", r.Stderr);
+        Assert.Contains("process.terminal is true, but no --console-socket", r.Stderr);
+        Assert.Equal(1, oci.Run(["state", "tty"]).ExitCode);
+    }
+
+    [Fact]
+    public void Create_ConsoleSocketNobodyListensOn_RefusedAndLeavesNoState()
+    {
+        using var bundle = new TestBundle("/hello.wasm").WithGuest("hello");
+        bundle.Process["terminal"] = true;
+        using var oci = new OciRuntime();
+        var r = oci.Run(["create", "--bundle", bundle.Save(), "--console-socket", oci.File("nobody.sock"), "tty"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("cannot connect to the console socket", r.Stderr);
+        Assert.Equal(1, oci.Run(["state", "tty"]).ExitCode);
     }
 
     [Fact]

@@ -54,6 +54,47 @@ public sealed class LifecycleTests
         oci.Ok("delete", "c7");
     }
 
+    /// <summary>process.terminal: the pty's master arrives on the console socket (as podman's conmon and containerd's shim
+    /// receive it), and the guest's output comes out of it.</summary>
+    [Fact]
+    public async Task Terminal_TheConsoleSocketGetsThePtyMaster_AndTheGuestsOutputComesOutOfIt()
+    {
+        Jail.Require();
+        using var bundle = new TestBundle("/hello.wasm").WithGuest("hello");
+        bundle.Process["terminal"] = true;
+        using var oci = new OciRuntime();
+        var path = oci.File("console.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+
+        var pidFile = oci.File("tty.pid");
+        var created = oci.Run(["create", "--bundle", bundle.Save(), "--console-socket", path, "--pid-file", pidFile, "tty"], "tty");
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        using var connection = listener.Accept();
+        var buffer = new byte[256];
+        Assert.Equal(0, Wasmbox.Core.Net.Interop.UnixRights.Receive((int)connection.SafeHandle.DangerousGetHandle(), buffer, out var length, out var master, out _));
+        Assert.True(master >= 0, "no descriptor came with the console socket's message");
+        Assert.StartsWith("/dev/pts/", System.Text.Encoding.UTF8.GetString(buffer, 0, length));
+        Assert.Equal("", oci.GuestStdout("tty")); // the guest writes to the terminal, not to create's stdout
+
+        using var terminal = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(master, ownsHandle: true), FileAccess.Read, 1);
+        var pid = int.Parse(File.ReadAllText(pidFile), System.Globalization.CultureInfo.InvariantCulture);
+        oci.Ok("start", "tty");
+        var text = new System.Text.StringBuilder();
+        var read = Task.Run(() =>
+        {
+            var chunk = new byte[4096];
+            int n;
+            try { while ((n = terminal.Read(chunk)) > 0) text.Append(System.Text.Encoding.UTF8.GetString(chunk, 0, n)); }
+            catch (IOException) { } // EIO once the last slave is closed
+        }, TestContext.Current.CancellationToken);
+        Assert.Equal(0, OciRuntime.WaitExit(pid, ExitLimit));
+        await read.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.Contains("hello", text.ToString(), StringComparison.OrdinalIgnoreCase);
+        oci.Ok("delete", "tty");
+    }
+
     [Fact]
     public void Start_HelloGuest_WritesTheGuestsOutputToTheContainersStdout()
     {

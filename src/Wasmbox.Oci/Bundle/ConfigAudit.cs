@@ -24,7 +24,7 @@ internal static class ConfigAudit
         ["process.selinuxLabel"] = (NoteLevel.Covered, $"{Jail}: the guest makes no system calls of its own"),
         ["process.rlimits"] = (NoteLevel.Ignored, "the worker has its own rlimits (NOFILE, FSIZE, CORE=0); use io.wasmbox.max-open-files for descriptors"),
         ["process.oomScoreAdj"] = (NoteLevel.Ignored, "the worker keeps the OOM score it inherits"),
-        ["process.consoleSize"] = (NoteLevel.Ignored, "no terminal is set up"),
+        ["process.consoleSize"] = (NoteLevel.Ignored, "the terminal keeps the kernel's default size until the engine resizes it"),
         ["process.commandLine"] = (NoteLevel.Ignored, "Windows only"),
         ["process.ioPriority"] = (NoteLevel.Ignored, "the worker keeps the I/O priority it inherits"),
         ["process.scheduler"] = (NoteLevel.Ignored, "the worker keeps the scheduling policy it inherits"),
@@ -79,8 +79,6 @@ internal static class ConfigAudit
         Visit(config.Linux?.Resources?.Extra, "linux.resources.", notes);
         Visit(config.Linux?.Resources?.Memory?.Extra, "linux.resources.memory.", notes);
         Visit(config.Linux?.Resources?.Cpu?.Extra, "linux.resources.cpu.", notes);
-        if (config.Process?.Terminal == true)
-            throw new OciException("process.terminal is true, but wasmbox-oci does not set up a terminal yet; run the container without -t (--tty)");
         foreach (var ns in config.Linux?.Namespaces ?? [])
         {
             notes.Add(ns.Path is { Length: > 0 } path

@@ -35,8 +35,12 @@ internal static class CreateCommand
             if (note.Level == NoteLevel.Covered) context.Log.Info(note.Message);
             else context.Log.Warning(note.Message);
         }
-        if (reader.Value("console-socket") is { } socket)
-            context.Log.Warning($"--console-socket {socket} is ignored: process.terminal is false, so no terminal is set up");
+        var wantsTerminal = bundle.Config.Process?.Terminal == true;
+        var consoleSocket = reader.Value("console-socket");
+        if (wantsTerminal && consoleSocket is null)
+            throw new OciException("process.terminal is true, but no --console-socket was given to send the terminal to; pass one (podman and containerd do), or set process.terminal to false");
+        if (!wantsTerminal && consoleSocket is not null)
+            context.Log.Warning($"--console-socket {consoleSocket} is ignored: process.terminal is false, so no terminal is set up");
         if (preserveFds > 0)
             context.Log.Warning($"--preserve-fds {preserveFds}: the descriptors stay open in the container process, but a WASI guest cannot use inherited descriptors");
 
@@ -52,7 +56,8 @@ internal static class CreateCommand
                 Created = DateTimeOffset.UtcNow,
                 Annotations = new Dictionary<string, string>(bundle.Annotations),
             });
-            var pid = ContainerSpawner.Start(context.Global, id, preserveFds);
+            using var terminal = wantsTerminal ? ConsoleTerminal.Open(consoleSocket!, 0, 0) : null;
+            var pid = ContainerSpawner.Start(context.Global, id, preserveFds, terminal?.Slave);
             if (reader.Value("pid-file") is { } pidFile) WritePidFile(pidFile, pid);
             return 0;
         }

@@ -50,6 +50,8 @@ internal static class ContainerProcess
             {
                 // Why not a child of the caller's session: conmon and shells send job-control signals to process groups.
                 Libc.Setsid();
+                // With process.terminal, stdio is the pty's slave: make it this session's controlling terminal, as runc does.
+                ConsoleTerminal.TakeAsControllingTerminal();
                 FdHygiene.SetCloseOnExec(int.Parse(readyFd, System.Globalization.CultureInfo.InvariantCulture), true);
                 var state = store.Read(id);
                 var bundle = BundleReader.Read(state.Bundle);

@@ -24,7 +24,8 @@ internal static class ContainerSpawner
     private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>Starts the container process and returns its pid once it is ready; throws with its message if it fails.</summary>
-    public static int Start(GlobalOptions global, string id, int preserveFds)
+    /// <param name="terminal">The pty slave to give the container process as its stdin, stdout and stderr; null: the caller's own.</param>
+    public static int Start(GlobalOptions global, string id, int preserveFds, int? terminal = null)
     {
         var argv = SelfCommand.Argv();
         var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
@@ -51,9 +52,13 @@ internal static class ContainerSpawner
             start.ArgumentList.Add(HiddenCommand);
             start.ArgumentList.Add(id);
             start.ArgumentList.Add(ready.GetClientHandleAsString());
+            // .NET starts a child with this process's 0, 1 and 2: for a terminal, they are the pty's slave for this one
+            // spawn, and this process's own are put back right after.
+            var saved = terminal is { } slave ? Stdio.Redirect(slave) : null;
             try { process = Process.Start(start) ?? throw new OciException("cannot start the container process"); }
             finally
             {
+                saved?.Restore();
                 ready.DisposeLocalCopyOfClientHandle();
                 for (var fd = 3; fd < 3 + preserveFds; fd++) FdHygiene.SetCloseOnExec(fd, true);
             }
