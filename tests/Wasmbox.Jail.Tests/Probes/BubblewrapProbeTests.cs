@@ -74,8 +74,13 @@ public class BubblewrapProbeTests
     {
         LinuxOnly.Require();
         using var dir = new TempDir();
-        var fake = dir.Write("bwrap", $"#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'bubblewrap 0.8.0'; exit 0; fi\n" +
+        var source = dir.Write("bwrap.txt", $"#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'bubblewrap 0.8.0'; exit 0; fi\n" +
                                       $"[ \"$1\" = --unshare-all ] || {{ echo 'bwrap: unexpected arguments' >&2; exit 2; }}\n{testJailBody}\n");
+        // Why cp in a process of its own: a file this process wrote can still be open for writing in a child another
+        // test is forking at that moment (until it execs), and executing it then fails with ETXTBSY (seen in CI: the
+        // version call failed, the next call did not). cp's copy was never open in this process.
+        var fake = Path.Combine(dir.Path, "bwrap");
+        using (var cp = System.Diagnostics.Process.Start("/bin/cp", [source, fake])) cp.WaitForExit();
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserExecute);
 
         var s = BubblewrapProbe.Probe(fake);
