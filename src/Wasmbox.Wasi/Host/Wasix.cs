@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Wasmbox.Core.Net;
@@ -144,29 +145,33 @@ public sealed partial class WasiHost
         errno = WasixAddress.ReadAddrPort(memory, addrPtr, out var destination);
         if (errno != Errno.Success) return errno;
         if (destination.AddressFamily != socket.Family) return Errno.Afnosupport;
-        if (socket.Type == SocketType.Dgram)
+        // A stream socket ignores the address, as Linux does on a connected TCP socket: an ordinary send.
+        if (socket.Type == SocketType.Stream) return SockSend(memory, fd, siData, siDataLen, siFlags, soDatalenPtr);
+        errno = CheckNet(new SocketRequest(SocketRequestKind.Connect, socket.Type, destination, SocketOpenOptions.None), "sock_send_to");
+        if (errno != Errno.Success) return errno;
+        // A datagram is one message: gathered first, so it is bounded first (EMSGSIZE, as Linux answers past UDP's limit),
+        // never a host buffer as large as the guest's buffers claim to be.
+        if (total > SockMaxDatagramBytes) return Errno.Msgsize;
+        var data = ArrayPool<byte>.Shared.Rent((int)total);
+        try
         {
-            errno = CheckNet(new SocketRequest(SocketRequestKind.Connect, socket.Type, destination, SocketOpenOptions.None), "sock_send_to");
+            var at = 0;
+            foreach (var buffer in buffers)
+            {
+                memory.Slice(buffer.Ptr, buffer.Len).CopyTo(data.AsSpan(at));
+                at += (int)buffer.Len;
+            }
+            var hadSocket = socket.HostSocket is not null;
+            errno = socket.SendTo(data.AsSpan(0, (int)total), destination, out var sent, out var refusal);
+            if (!hadSocket) errno = Opened(errno, refusal, "sock_send_to");
             if (errno != Errno.Success) return errno;
+            memory.WriteU32(soDatalenPtr, (uint)sent);
+            return Errno.Success;
         }
-        // A datagram is one message: gather the buffers first.
-        var data = new byte[total];
-        var at = 0;
-        foreach (var buffer in buffers)
+        finally
         {
-            memory.Slice(buffer.Ptr, buffer.Len).CopyTo(data.AsSpan(at));
-            at += (int)buffer.Len;
+            ArrayPool<byte>.Shared.Return(data);
         }
-        var hadSocket = socket.HostSocket is not null;
-        errno = socket.SendTo(data, destination, out var sent, out var refusal);
-        if (!hadSocket && socket.Type == SocketType.Dgram)
-        {
-            errno = Opened(errno, refusal, "sock_send_to");
-            if (errno != Errno.Success) return errno;
-        }
-        else if (errno != Errno.Success) return errno;
-        memory.WriteU32(soDatalenPtr, (uint)sent);
-        return Errno.Success;
     }
 
     /// <summary><c>sock_recv_from(fd, ri_data, ri_flags) → (size, roflags, addr)</c>: receives one datagram and its sender.</summary>
@@ -189,16 +194,27 @@ public sealed partial class WasiHost
                 WasixAddress.WriteAddrPort(memory, addrPtr, peer);
             return errno;
         }
-        var data = new byte[Math.Min(total, SockMaxDatagramBytes)];
-        errno = socket.RecvFrom(data, (Riflags)riFlags, out var received, out var from, out var truncated);
-        if (errno != Errno.Success) return errno;
-        var left = data.AsSpan(0, received);
-        foreach (var buffer in buffers)
+        var size = (int)Math.Min(total, SockMaxDatagramBytes);
+        var data = ArrayPool<byte>.Shared.Rent(size);
+        int received;
+        IPEndPoint? from;
+        bool truncated;
+        try
         {
-            if (left.IsEmpty) break;
-            var take = (int)Math.Min(buffer.Len, (uint)left.Length);
-            left[..take].CopyTo(memory.Slice(buffer.Ptr, (uint)take));
-            left = left[take..];
+            errno = socket.RecvFrom(data.AsSpan(0, size), (Riflags)riFlags, out received, out from, out truncated);
+            if (errno != Errno.Success) return errno;
+            var left = data.AsSpan(0, received);
+            foreach (var buffer in buffers)
+            {
+                if (left.IsEmpty) break;
+                var take = (int)Math.Min(buffer.Len, (uint)left.Length);
+                left[..take].CopyTo(memory.Slice(buffer.Ptr, (uint)take));
+                left = left[take..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(data);
         }
         memory.WriteU32(roDatalenPtr, (uint)received);
         memory.WriteU16(roFlagsPtr, (ushort)(truncated ? Roflags.RecvDataTruncated : Roflags.None));
@@ -279,7 +295,7 @@ public sealed partial class WasiHost
         int? wantedPort = port == 0 ? null : (int)port;
         var guard = Context.NetGuard;
         var skip = Context.Options.SkipNetCheck;
-        if (!skip && !IPAddress.TryParse(host, out _) && !guard.Policy.MayResolve(host.TrimEnd('.').ToLowerInvariant()))
+        if (!skip && !IPAddress.TryParse(host, out _) && !guard.Policy.MayResolve(host))
         {
             Context.Quotas.CountRefusedConnection();
             return Refuse(Errno.Acces, $"resolve {host}: no --allow-net rule names it");

@@ -160,6 +160,17 @@ public class WasixSocketTests
     }
 
     [Fact]
+    public void SendTo_ADatagramPastUdpsLimit_IsEmsgsize_AndReachesNothing()
+    {
+        using var udp = new UdpEchoServer(IPAddress.Loopback);
+        var run = Net(Allow($"127.0.0.1:{udp.Port}"), "bigdgram", "127.0.0.1", $"{udp.Port}");
+        Assert.Equal("send_to=35 sent=0\n", run.Stdout); // EMSGSIZE, before any host buffer or socket is made
+        Assert.Equal(0, run.Usage.Net!.BytesSent);
+        Assert.Equal(0, run.Usage.Net.ConnectionsMade);
+        Assert.Equal(0, udp.Received);
+    }
+
+    [Fact]
     public void NonblockingConnect_InProgressThenPollThenConnected()
     {
         using var server = new TcpEchoServer(IPAddress.Loopback);

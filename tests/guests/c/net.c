@@ -14,6 +14,7 @@
  *   net stream ADDR PORT MIB         sends MIB MiB in 64 KiB writes, then waits for the peer to close: "sent=BYTES"
  *   net rtt ADDR PORT N              N times: connect, send 1 KiB, read 1 KiB back, close: "rtt=N"
  *   net connects ADDR PORT N         N times: connect and close: "connects=N"
+ *   net bigdgram ADDR PORT           a 70,000-byte UDP send_to (past UDP's limit): "send_to=ERRNO"
  * stream, rtt and connects also print "elapsed_ns=T": the loop's own time on the monotonic clock (for bench/net-bench.sh).
  *
  * ADDR is an IPv4 dotted quad or an IPv6 address (::1). Errnos are WASI numbers (2 EACCES, 26 EINPROGRESS, 33 EMFILE).
@@ -298,6 +299,18 @@ static int cmd_connects(const char *addr, const char *port, int n) {
     return 0;
 }
 
+static int cmd_bigdgram(const char *addr, const char *port) {
+    wasix_addr_port a; int family = make_addr(addr, port, &a);
+    static char big[70000];
+    uint32_t fd, sent = 0, e = wasix_sock_open(family, WASIX_SOCK_DGRAM, 0, &fd);
+    if (!e) {
+        __wasi_ciovec_t iov = { (const uint8_t *)big, sizeof big };
+        e = wasix_sock_send_to(fd, &iov, 1, 0, &a, &sent);
+    }
+    printf("send_to=%u sent=%u\n", e, sent);
+    return 0;
+}
+
 static int cmd_stream(const char *addr, const char *port, long mib) {
     wasix_addr_port a; int family = make_addr(addr, port, &a);
     uint32_t fd, e = open_connect(family, WASIX_SOCK_STREAM, &a, &fd);
@@ -353,7 +366,8 @@ int main(int argc, char **argv) {
     if (argc == 2 && !strcmp(argv[1], "oob")) return cmd_oob();
     if (argc == 5 && !strcmp(argv[1], "stream")) return cmd_stream(argv[2], argv[3], atol(argv[4]));
     if (argc == 5 && !strcmp(argv[1], "rtt")) return cmd_rtt(argv[2], argv[3], atoi(argv[4]));
+    if (argc == 4 && !strcmp(argv[1], "bigdgram")) return cmd_bigdgram(argv[2], argv[3]);
     if (argc == 5 && !strcmp(argv[1], "connects")) return cmd_connects(argv[2], argv[3], atoi(argv[4]));
-    fprintf(stderr, "usage: net open|echo|connect|resolve|leak|bytes|nonblock|serve|badaddr|oob|stream|rtt|connects ...\n");
+    fprintf(stderr, "usage: net open|echo|connect|resolve|leak|bytes|nonblock|serve|badaddr|oob|stream|rtt|connects|bigdgram ...\n");
     return 2;
 }
