@@ -28,7 +28,7 @@ public static class HostSockets
             if ((options & SocketOpenOptions.ReuseAddress) != 0)
                 created.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             if ((options & SocketOpenOptions.ReusePort) != 0)
-                created.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+                SetReusePort(created, true);
             // Why always IPv6-only: a dual-stack socket bound to [::] would also take IPv4 traffic the bind rule never
             // named; the guest that wants both opens one socket per family, as it must on BSDs anyway.
             if (request.EndPoint.AddressFamily == AddressFamily.InterNetworkV6)
@@ -58,6 +58,9 @@ public static class HostSockets
             return e.SocketErrorCode;
         }
     }
+
+    /// <summary>SO_REUSEPORT, which .NET has no option name for.</summary>
+    public static void SetReusePort(Socket socket, bool on) => socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(on ? 1 : 0));
 
     private const int SolSocket = 1;
     private const int SoReusePort = 15;

@@ -34,7 +34,7 @@ public sealed class DirectSocketOpener(NetPolicy policy) : ISocketOpener
         {
             addresses = _guard.Resolve(name, null, out refusal);
             // A name no rule names is refused outright; a name whose addresses the policy refuses resolves to none.
-            var named = IPAddress.TryParse(name, out _) || _guard.Policy.MayResolve(name.TrimEnd('.').ToLowerInvariant());
+            var named = IPAddress.TryParse(name, out _) || _guard.Policy.MayResolve(name);
             return named ? Errno.Success : Errno.Acces;
         }
         catch (SocketException e)

@@ -227,7 +227,7 @@ public sealed class NetSocketFd : SocketFd
         switch (option)
         {
             case WasixSockOption.ReuseAddr: return Pending(SocketOpenOptions.ReuseAddress, value, s => s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, value));
-            case WasixSockOption.ReusePort: return Pending(SocketOpenOptions.ReusePort, value, s => s.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(value ? 1 : 0)));
+            case WasixSockOption.ReusePort: return Pending(SocketOpenOptions.ReusePort, value, s => HostSockets.SetReusePort(s, value));
             case WasixSockOption.OnlyV6:
                 // Every IPv6 socket is IPv6-only (HostSockets): asking for dual-stack is refused, not silently ignored.
                 if (Family != AddressFamily.InterNetworkV6) return Errno.Inval;
@@ -444,6 +444,4 @@ public sealed class NetSocketFd : SocketFd
 
     private const int MaxBacklog = 1024;
     private const int ConnectSliceMicros = 50_000;
-    private const int SolSocket = 1;
-    private const int SoReusePort = 15;
 }
