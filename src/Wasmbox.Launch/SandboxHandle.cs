@@ -44,6 +44,14 @@ public sealed class SandboxHandle : IDisposable
     /// </summary>
     public LiveUsage? Sample() => _worker?.Sample();
 
+    /// <summary>
+    /// Asks the worker for the guest's own counters (linear memory, fuel, bytes read and written, descriptors, refusals)
+    /// and waits for its answer at most <paramref name="wait"/>; the next <see cref="Sample"/> carries them in
+    /// <see cref="LiveUsage.Guest"/>. Returns at once in tier none, and before or after the worker runs.
+    /// </summary>
+    public Task RefreshAsync(TimeSpan wait, CancellationToken cancel = default) =>
+        _worker?.RefreshAsync(wait, cancel) ?? Task.CompletedTask;
+
     internal void Attach(Jail.Workers.LiveWorker worker) => _worker = worker;
 
     internal void Finish(RunResult result) => _done.TrySetResult(result);

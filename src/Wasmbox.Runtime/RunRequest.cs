@@ -81,6 +81,9 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     /// <summary>Whose CPU time <c>--cpu-time</c> and the report measure: the guest's thread in-process, the whole worker in a worker.</summary>
     public Native.CpuScope CpuScope { get; init; } = Native.CpuScope.Thread;
 
+    /// <summary>Filled with a reader of the guest's counters while it runs (<c>wasmbox stats</c>); null when nobody asks.</summary>
+    public LiveCounters? Live { get; init; }
+
     /// <summary>Receives every WASI call (<c>--trace</c>); only Wasmbox's own WASI host can trace.</summary>
     public Wasmbox.Wasi.Tracing.IWasiTraceSink? Trace { get; init; }
 }

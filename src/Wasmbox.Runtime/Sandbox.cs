@@ -194,6 +194,7 @@ public static class Sandbox
             instance = linker.Instantiate(store, module.Module);
             var start = instance.GetAction("_start")
                 ?? throw new SetupException(SetupStage.Link, $"{request.ModulePath} exports no callable _start");
+            using var live = request.Live is { } counters ? counters.Bind(LiveReader(store, instance, wasiSession, limits.Fuel)) : default;
             request.BeforeStart?.Invoke();
             start();
             outcome = RunOutcome.Exited(0);
@@ -229,8 +230,26 @@ public static class Sandbox
             limitsHit)
         {
             Net = wasiSession.Net,
+            Io = wasiSession.Io,
         };
         return new RunResult(outcome, usage, module.Sha256) { Refusals = wasiSession.Refusals };
+    }
+
+    /// <summary>
+    /// Reads the guest's counters from another thread (<see cref="LiveCounters"/>). Called on the guest's thread before
+    /// <c>_start</c>: it looks the memories up there, where touching the store's tables is safe, and from then on reads
+    /// only what the WASI host counts and the store's fuel (see <see cref="GuestCounters"/>).
+    /// </summary>
+    private static Func<GuestCounters> LiveReader(Store store, Instance instance, IWasiSession wasi, ulong? fuelBudget)
+    {
+        var initialMemory = PeakMemory(instance);
+        return () => new GuestCounters(
+            Math.Max(initialMemory, wasi.MemoryBytesSeen),
+            fuelBudget is { } budget ? budget - store.Fuel : null,
+            wasi.OpenFds,
+            wasi.Refusals.Total,
+            wasi.Io ?? GuestIo.Zero,
+            wasi.Net);
     }
 
     /// <summary>Cancels <paramref name="interrupt"/> once <paramref name="clock"/> shows <paramref name="limit"/>; until then, waits again.</summary>

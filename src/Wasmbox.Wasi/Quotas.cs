@@ -14,6 +14,16 @@ public sealed class Quotas(long? maxDiskWriteBytes, long? maxOutputBytes)
     public long DiskWritten { get; private set; }
     public long OutputWritten { get; private set; }
 
+    /// <summary>Bytes <c>fd_read</c>/<c>fd_pread</c> gave the guest, from any descriptor (for reports and live stats; no quota).</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>Bytes <c>fd_write</c>/<c>fd_pwrite</c> took from the guest, to any descriptor (for reports and live stats; no quota).</summary>
+    public long BytesWritten { get; private set; }
+
+    public void CountRead(long bytes) => BytesRead += bytes;
+
+    public void CountWritten(long bytes) => BytesWritten += bytes;
+
     public bool DiskWriteLimitHit { get; private set; }
     public bool OutputLimitHit { get; private set; }
     public bool OpenFilesLimitHit { get; set; }

@@ -5,8 +5,8 @@ namespace Wasmbox.Worker;
 
 /// <summary>
 /// Reads the parent's frames after the assignment, on a thread of its own: stdin bytes go into a pipe that is the guest's
-/// fd 0, <see cref="FrameType.StdinEnd"/> closes it, and <see cref="FrameType.Stop"/> or the parent's end of stream ends
-/// this worker at once.
+/// fd 0, <see cref="FrameType.StdinEnd"/> closes it, <see cref="FrameType.UsageAsk"/> is answered with the guest's counters,
+/// and <see cref="FrameType.Stop"/> or the parent's end of stream ends this worker at once.
 /// </summary>
 /// <remarks>
 /// Why a real pipe and not a queue: the WASI host answers <c>poll_oneoff</c> on stdin with <c>poll(2)</c> and
@@ -19,11 +19,13 @@ internal sealed class ControlPump
     public const int StoppedStatus = 137;
 
     private readonly FrameReader _reader;
+    private readonly Action _answerUsage;
     private readonly AnonymousPipeServerStream? _stdinWriter;
 
-    private ControlPump(FrameReader reader, bool stdinFromFrames)
+    private ControlPump(FrameReader reader, bool stdinFromFrames, Action answerUsage)
     {
         _reader = reader;
+        _answerUsage = answerUsage;
         if (stdinFromFrames)
         {
             _stdinWriter = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
@@ -34,9 +36,10 @@ internal sealed class ControlPump
     /// <summary>The guest's fd 0 when stdin comes in frames; null when the guest has none.</summary>
     public Stream? GuestStdin { get; }
 
-    public static ControlPump Start(FrameReader reader, bool stdinFromFrames, Action<string> fatal)
+    /// <param name="answerUsage">Sends a <see cref="FrameType.Usage"/> frame; called on the pump's thread for each <see cref="FrameType.UsageAsk"/>.</param>
+    public static ControlPump Start(FrameReader reader, bool stdinFromFrames, Action<string> fatal, Action answerUsage)
     {
-        var pump = new ControlPump(reader, stdinFromFrames);
+        var pump = new ControlPump(reader, stdinFromFrames, answerUsage);
         new Thread(() => pump.Run(fatal)) { IsBackground = true, Name = "wasmbox-worker-control" }.Start();
         return pump;
     }
@@ -57,6 +60,9 @@ internal sealed class ControlPump
                         break;
                     case FrameType.Stop:
                         Environment.Exit(StoppedStatus);
+                        break;
+                    case FrameType.UsageAsk:
+                        _answerUsage();
                         break;
                     default:
                         fatal($"protocol: unexpected {frame.Type} frame from the parent during a run");

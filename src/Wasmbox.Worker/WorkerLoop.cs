@@ -100,7 +100,9 @@ internal static class WorkerLoop
         // worker) happen after the parent measured spent_ms, and counting from here made the worker's limit that late.
         var startedAt = receivedAt - (long)(assignment.SpentMs / 1000.0 * System.Diagnostics.Stopwatch.Frequency);
         var policy = assignment.Policy.ToPolicy(out var stdinFromFrames);
-        var pump = ControlPump.Start(reader, stdinFromFrames, message => Environment.Exit(Fatal(writer, message)));
+        var live = new LiveCounters();
+        var pump = ControlPump.Start(reader, stdinFromFrames, message => Environment.Exit(Fatal(writer, message)),
+            () => TellParent(writer, FrameType.Usage, ProtocolJson.Serialize(live.Read().ToWire())));
         // The guest's output goes straight to the descriptors the parent handed over (the caller's own, or a pipe it
         // drains); only a broken stdout is reported, so that the parent can stop the guest as SIGPIPE would.
         var stdout = new HostFdStream(new SafeFileHandle(assignment.StdoutFd, ownsHandle: false), canRead: false, canWrite: true)
@@ -126,6 +128,7 @@ internal static class WorkerLoop
             SocketOpener = opener,
             SkipNetCheck = skipNetCheck,
             Trace = trace,
+            Live = live,
             CpuScope = CpuScope.Process,
             BeforeStart = () => writer.Write(FrameType.Started, []),
             StartedAt = startedAt,
@@ -137,9 +140,9 @@ internal static class WorkerLoop
         return result.ToWire(PeakRss.OfThisProcess());
     }
 
-    private static void TellParent(FrameWriter writer, FrameType type)
+    private static void TellParent(FrameWriter writer, FrameType type, byte[]? payload = null)
     {
-        try { writer.Write(type, []); }
+        try { writer.Write(type, payload ?? []); }
         catch (IOException) { } // the parent is gone; nobody is left to tell
     }
 

@@ -114,7 +114,8 @@ public class DaemonCliAndSafetyTests
         if (!File.Exists("/sys/fs/cgroup/cgroup.controllers") && !Directory.Exists("/sys/fs/cgroup/memory")) Assert.Skip("the jail's memory figures need a memory cgroup on this host");
         using var daemon = DaemonProcess.Start();
         var sha = await daemon.UploadAsync(Guests.C("hold"));
-        var spawned = await daemon.SpawnAsync(sha, """{"isolation":"jail","max-memory":"128MiB","timeout":"120s"}""", "48", "60");
+        var spawned = await daemon.SpawnAsync(sha,
+            """{"isolation":"jail","max-memory":"128MiB","timeout":"120s","fuel":"100000000000","max-output":"1MiB","max-open-files":"16"}""", "48", "60");
 
         StatsView? sample = null;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -123,7 +124,7 @@ public class DaemonCliAndSafetyTests
             var (status, body, _) = await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{spawned.Id}/stats");
             Assert.Equal(200, status);
             sample = JsonSerializer.Deserialize(body, ApiJson.Default.StatsView)!;
-            if (sample.MemoryBytes > 48L << 20) break;
+            if (sample.MemoryBytes > 48L << 20 && sample.Guest is { OutputBytes: > 0 }) break;
         }
         Assert.NotNull(sample);
         Assert.Equal("running", sample.State);
@@ -132,6 +133,29 @@ public class DaemonCliAndSafetyTests
         Assert.True(sample.MemoryBytes < sample.MemoryLimitBytes);
         Assert.True(sample.Pids >= 1);
         Assert.True(sample.UptimeSeconds > 0);
+        // What only the worker knows, each against its limit: the guest has printed "holding 48 MiB\n" and waits.
+        var guest = sample.Guest;
+        Assert.NotNull(guest);
+        Assert.InRange(guest.MemoryBytes, 48L << 20, 128L << 20);
+        Assert.Equal(128L << 20, guest.MemoryLimitBytes);
+        Assert.True(guest.FuelConsumed > 0, $"fuel consumed {guest.FuelConsumed}");
+        Assert.Equal(100_000_000_000UL, guest.FuelLimit);
+        Assert.Equal("holding 48 MiB\n".Length, guest.OutputBytes);
+        Assert.Equal(1L << 20, guest.MaxOutputBytes);
+        Assert.Equal(guest.OutputBytes, guest.BytesWritten);
+        Assert.Null(guest.DiskWrittenBytes);
+        Assert.Null(guest.MaxDiskWriteBytes);
+        Assert.InRange(guest.OpenFds, 3, 16);
+        Assert.Equal(16, guest.MaxOpenFiles);
+        Assert.Equal(0, guest.Refusals);
+        Assert.Null(guest.NetBytesSent);
+        // The same bytes reach the metrics while the run still runs.
+        using (var metrics = await daemon.Http.GetAsync("metrics", TestContext.Current.CancellationToken))
+        {
+            var scraped = PrometheusText.Parse(await metrics.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal(guest.BytesWritten, scraped.Value("wasmbox_sandbox_written_bytes_total", ("sandbox", spawned.Id)));
+            Assert.Equal(0, scraped.Value("wasmbox_sandbox_read_bytes_total", ("sandbox", spawned.Id)));
+        }
 
         var cli = daemon.Cli("stats", "--no-stream", "--json", spawned.Id);
         Assert.Equal(0, cli.Exit);
@@ -140,6 +164,9 @@ public class DaemonCliAndSafetyTests
         var table = daemon.Cli("stats", "--no-stream", spawned.Id);
         Assert.Contains("MEM / LIMIT", table.Stdout);
         Assert.Contains("192MiB", table.Stdout);
+        Assert.Contains("GUEST MEM", table.Stdout);
+        Assert.Contains("/ 128MiB", table.Stdout);
+        Assert.Contains("/ 100G", table.Stdout);
 
         Assert.Equal(0, daemon.Cli("kill", spawned.Id).Exit);
         Assert.Equal("killed", (await daemon.WaitAsync(spawned.Id)).State);

@@ -69,6 +69,27 @@ public class DaemonMetricsTests
         Assert.Equal(0, scraped.Value("wasmbox_spawn_latency_seconds_count"));
     }
 
+    [Fact]
+    public async Task EndedRuns_AddTheirBytes_AndRefusalsPastTheKeptOnesCountAsOther()
+    {
+        using var dir = new TempDir("wasmbox-metrics");
+        await using var supervisor = await SupervisorCore.OpenAsync(dir.Path, new NoStarter());
+        var metrics = new DaemonMetrics(supervisor);
+        RunResult WithIo(long read, long written, long refusals) => Ran(1, null, 0) with
+        {
+            Usage = Ran(1, null, 0).Usage with { Io = new GuestIo(read, written, written, null) },
+            Refusals = new RefusalAudit([new Refusal("path_open", "outside every grant", "notcapable")], refusals),
+        };
+
+        supervisor.Events.Publish(SandboxEvent.Ended("a", null, WithIo(10, 100, 1)) with { Run = 1 });
+        supervisor.Events.Publish(SandboxEvent.Ended("a", null, WithIo(5, 50, 300)) with { Run = 2 });
+        var scraped = await ScrapeAsync(metrics);
+
+        Assert.Equal(15, scraped.Value("wasmbox_sandbox_read_bytes_total", ("sandbox", "a")));
+        Assert.Equal(150, scraped.Value("wasmbox_sandbox_written_bytes_total", ("sandbox", "a")));
+        Assert.Equal(299, scraped.Value("wasmbox_refusals_total", ("call", "other")));
+    }
+
     private sealed class NoStarter : ISandboxStarter
     {
         public IStartedSandbox Start(SandboxStartRequest request) => throw new InvalidOperationException("no sandbox starts in these tests");

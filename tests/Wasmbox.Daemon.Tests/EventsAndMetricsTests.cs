@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Wasmbox.Core.Api;
+using Wasmbox.Core.Outcomes;
 
 namespace Wasmbox.Daemon.Tests;
 
@@ -159,6 +160,11 @@ public class EventsAndMetricsTests
         var report = (await daemon.WaitAsync(ids[3])).Report!;
         Assert.Equal(report.CpuMs / 1000, metrics.Value("wasmbox_sandbox_cpu_seconds_total", ("sandbox", "spinner")), 6);
         foreach (var id in ids.Take(3)) Assert.NotNull(metrics.Find("wasmbox_sandbox_peak_memory_bytes", ("sandbox", id)));
+        // hello writes "hello from wasmbox\n" and reads nothing; its report says the same.
+        Assert.Equal("hello from wasmbox\n".Length, metrics.Value("wasmbox_sandbox_written_bytes_total", ("sandbox", ids[0])));
+        Assert.Equal(0, metrics.Value("wasmbox_sandbox_read_bytes_total", ("sandbox", ids[0])));
+        var helloIo = (await daemon.WaitAsync(ids[0])).Report!.Io!;
+        Assert.Equal(new GuestIo(0, 19, 19, null), helloIo);
         Assert.All(metrics.Types.Keys, name => Assert.True(metrics.Help.ContainsKey(name), $"{name} has no HELP"));
     }
 

@@ -86,7 +86,31 @@ public sealed record AuditEntry(int Run, string Call, string Reason, string Errn
 /// <param name="Restarts">Runs after the first.</param>
 public sealed record StatsView(
     string Id, string? Name, string State, int Run, int Restarts, double UptimeSeconds, double CpuSeconds, double CpuPercent,
-    long MemoryBytes, long? MemoryLimitBytes, int? Pids, DateTimeOffset At);
+    long MemoryBytes, long? MemoryLimitBytes, int? Pids, DateTimeOffset At)
+{
+    /// <summary>What the guest counted inside its sandbox, each beside the limit the policy sets on it; null while its
+    /// worker has not answered (not running, not yet instantiated).</summary>
+    public GuestStatsView? Guest { get; init; }
+}
+
+/// <summary>
+/// The guest's own counters in a <see cref="StatsView"/>, from its worker (see <c>GuestCounters</c> for how fresh each
+/// is), each beside its limit (null: no limit).
+/// </summary>
+/// <param name="MemoryBytes">Linear memory, against <c>--max-memory</c> (<paramref name="MemoryLimitBytes"/>).</param>
+/// <param name="FuelConsumed">Fuel used, against <c>--fuel</c>; null without fuel metering.</param>
+/// <param name="OutputBytes">stdout and stderr bytes, against <c>--max-output</c>.</param>
+/// <param name="DiskWrittenBytes">Bytes charged against <c>--max-disk-write</c>; null without that quota.</param>
+/// <param name="OpenFds">Open descriptors, against <c>--max-open-files</c>.</param>
+/// <param name="BytesRead">Bytes read through any descriptor.</param>
+/// <param name="BytesWritten">Bytes written through any descriptor.</param>
+/// <param name="Refusals">WASI calls the policy refused so far.</param>
+/// <param name="NetBytesSent">Bytes its sockets sent; null without network.</param>
+/// <param name="NetBytesReceived">Bytes its sockets received; null without network.</param>
+public sealed record GuestStatsView(
+    long MemoryBytes, long? MemoryLimitBytes, ulong? FuelConsumed, ulong? FuelLimit, long OutputBytes, long? MaxOutputBytes,
+    long? DiskWrittenBytes, long? MaxDiskWriteBytes, int OpenFds, int? MaxOpenFiles, long BytesRead, long BytesWritten,
+    long Refusals, long? NetBytesSent, long? NetBytesReceived);
 
 /// <summary><c>GET /v1/info</c>: who is answering, and whether its state database passes SQLite's integrity check.</summary>
 /// <param name="Integrity">"ok", or the first problem <c>PRAGMA integrity_check</c> found.</param>

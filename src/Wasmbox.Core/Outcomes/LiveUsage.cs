@@ -9,4 +9,8 @@ namespace Wasmbox.Core.Outcomes;
 /// <param name="MemoryBytes">Memory in use now: the cgroup's (worker, runtime and guest) in the jail, else the worker's resident set.</param>
 /// <param name="MemoryLimitBytes">What the memory may reach before the sandbox is stopped: the cgroup's cap; null without one.</param>
 /// <param name="Pids">Processes in the jail's cgroup (1 for the worker alone); null without a cgroup.</param>
-public sealed record LiveUsage(TimeSpan Uptime, TimeSpan Cpu, long MemoryBytes, long? MemoryLimitBytes, int? Pids);
+public sealed record LiveUsage(TimeSpan Uptime, TimeSpan Cpu, long MemoryBytes, long? MemoryLimitBytes, int? Pids)
+{
+    /// <summary>What the guest counted inside its sandbox, as its worker last answered; null before the first answer.</summary>
+    public GuestCounters? Guest { get; init; }
+}

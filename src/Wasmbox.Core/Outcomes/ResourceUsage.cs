@@ -14,6 +14,9 @@ public sealed record ResourceUsage(TimeSpan Wall, TimeSpan Cpu, ulong? FuelConsu
     /// <summary>What the guest's own sockets did; null when the policy gave no network (nothing to count).</summary>
     public NetUsage? Net { get; init; }
 
+    /// <summary>What the guest read and wrote through its descriptors; null where the WASI host could not count (Wasmtime's built-in WASI, a worker that died).</summary>
+    public GuestIo? Io { get; init; }
+
     public static ResourceUsage Zero { get; } = new(TimeSpan.Zero, TimeSpan.Zero, null, 0, []);
 }
 

@@ -34,6 +34,7 @@ public sealed record RunReport(
     {
         Refusals = result.Refusals.Total,
         Net = result.Usage.Net,
+        Io = result.Usage.Io,
     };
 
     /// <summary>How many WASI calls the policy refused (each is in the audit trail, up to <see cref="RefusalAudit.MaxKept"/> per run).</summary>
@@ -44,6 +45,13 @@ public sealed record RunReport(
     /// <c>bytes_received</c>. Null (written as null) when the policy gave no network: no <c>--allow-net</c> rule and no <c>--listen</c>.
     /// </summary>
     public NetUsage? Net { get; init; }
+
+    /// <summary>
+    /// What the guest read and wrote through its descriptors: <c>bytes_read</c>, <c>bytes_written</c>, <c>output_bytes</c>
+    /// (stdout and stderr, as <c>--max-output</c> counts them), <c>disk_written_bytes</c> (as <c>--max-disk-write</c>
+    /// counts them; null without that quota). Null when the run never reached the guest.
+    /// </summary>
+    public GuestIo? Io { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.RunReport);
 

@@ -14,6 +14,8 @@ public enum FrameType : byte
     StdinEnd = 0x03,
     /// <summary>Empty: stop the guest now (report it as killed).</summary>
     Stop = 0x04,
+    /// <summary>Empty: send a <see cref="Usage"/> frame with what the guest has used so far (<c>wasmbox stats</c>, metrics).</summary>
+    UsageAsk = 0x05,
 
     // worker → parent
 
@@ -30,4 +32,6 @@ public enum FrameType : byte
     /// <summary>Empty: the guest's stdout descriptor failed with EPIPE (its reader went away). The parent stops the guest,
     /// as SIGPIPE would stop a native program.</summary>
     OutputClosed = 0x47,
+    /// <summary>JSON <see cref="WorkerUsage"/>: the answer to a <see cref="UsageAsk"/>; any number of them, each before the result.</summary>
+    Usage = 0x48,
 }

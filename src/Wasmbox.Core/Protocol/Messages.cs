@@ -140,7 +140,18 @@ public sealed record WorkerResult(
     /// <summary>What the guest's sockets did (<see cref="ResourceUsage.Net"/>); required on the wire, null when the policy gave no network.</summary>
     [JsonRequired]
     public WireNetUsage? Net { get; init; }
+
+    /// <summary>What the guest read and wrote (<see cref="ResourceUsage.Io"/>); required on the wire, null when the run never reached the guest.</summary>
+    [JsonRequired]
+    public WireIo? Io { get; init; }
 }
+
+/// <summary>A <see cref="GuestIo"/> on the wire; every count is checked not to be negative when read.</summary>
+public sealed record WireIo(long BytesRead, long BytesWritten, long OutputBytes, long? DiskWrittenBytes);
+
+/// <summary>What the guest has used so far (<see cref="FrameType.Usage"/>), the answer to a <see cref="FrameType.UsageAsk"/>.</summary>
+/// <param name="Running">False before the guest's instance exists and after its run ended: the counts are then zeros.</param>
+public sealed record WorkerUsage(bool Running, long MemoryBytes, ulong? FuelConsumed, int OpenFds, long Refusals, WireIo Io, WireNetUsage? Net);
 
 /// <summary>A <see cref="NetUsage"/> on the wire; every count is checked not to be negative when read.</summary>
 public sealed record WireNetUsage(long ConnectionsMade, long ConnectionsRefused, long BytesSent, long BytesReceived);

@@ -208,9 +208,41 @@ public static class WireConversions
         {
             Refusals = result.Refusals.Kept,
             RefusalsTotal = result.Refusals.Total,
-            Net = usage.Net is { } net ? new WireNetUsage(net.ConnectionsMade, net.ConnectionsRefused, net.BytesSent, net.BytesReceived) : null,
+            Net = usage.Net is { } net ? net.ToWire() : null,
+            Io = usage.Io?.ToWire(),
         };
     }
+
+    public static WireNetUsage ToWire(this NetUsage net) => new(net.ConnectionsMade, net.ConnectionsRefused, net.BytesSent, net.BytesReceived);
+
+    public static WireIo ToWire(this GuestIo io) => new(io.BytesRead, io.BytesWritten, io.OutputBytes, io.DiskWrittenBytes);
+
+    /// <summary>The usage so far as the worker sends it; <paramref name="counters"/> null before or after the run.</summary>
+    public static WorkerUsage ToWire(this GuestCounters? counters) => counters is null
+        ? new WorkerUsage(false, 0, null, 0, 0, GuestIo.Zero.ToWire(), null)
+        : new WorkerUsage(true, counters.MemoryBytes, counters.FuelConsumed, counters.OpenFds, counters.Refusals, counters.Io.ToWire(), counters.Net?.ToWire());
+
+    /// <summary>Validates <paramref name="wire"/>; null when the worker had no run to count.</summary>
+    /// <exception cref="ProtocolException">A negative count.</exception>
+    public static GuestCounters? ToCounters(this WorkerUsage wire) => !wire.Running ? null : new GuestCounters(
+        NotNegative(wire.MemoryBytes, "memory_bytes"),
+        wire.FuelConsumed,
+        (int)NotNegative(wire.OpenFds, "open_fds"),
+        NotNegative(wire.Refusals, "refusals"),
+        FromWire(wire.Io),
+        wire.Net is { } net ? FromWire(net) : null);
+
+    private static NetUsage FromWire(WireNetUsage net) => new(
+        NotNegative(net.ConnectionsMade, "net.connections_made"),
+        NotNegative(net.ConnectionsRefused, "net.connections_refused"),
+        NotNegative(net.BytesSent, "net.bytes_sent"),
+        NotNegative(net.BytesReceived, "net.bytes_received"));
+
+    private static GuestIo FromWire(WireIo io) => new(
+        NotNegative(io.BytesRead, "io.bytes_read"),
+        NotNegative(io.BytesWritten, "io.bytes_written"),
+        NotNegative(io.OutputBytes, "io.output_bytes"),
+        NotNegative(io.DiskWrittenBytes, "io.disk_written_bytes"));
 
     /// <summary>Validates <paramref name="wire"/> and rebuilds the result.</summary>
     /// <exception cref="ProtocolException">An unknown name, a member set for the wrong outcome or missing for its own
@@ -233,13 +265,8 @@ public static class WireConversions
             wire.LimitsHit.Select(ParseLimitKind).ToList())
         {
             PeakRssBytes = NotNegative(wire.PeakRssBytes, "peak_rss_bytes"),
-            Net = wire.Net is { } net
-                ? new NetUsage(
-                    NotNegative(net.ConnectionsMade, "net.connections_made"),
-                    NotNegative(net.ConnectionsRefused, "net.connections_refused"),
-                    NotNegative(net.BytesSent, "net.bytes_sent"),
-                    NotNegative(net.BytesReceived, "net.bytes_received"))
-                : null,
+            Net = wire.Net is { } net ? FromWire(net) : null,
+            Io = wire.Io is { } io ? FromWire(io) : null,
         };
         if (wire.Refusals.Count > RefusalAudit.MaxKept || wire.RefusalsTotal < wire.Refusals.Count)
             throw new ProtocolException($"protocol: {wire.Refusals.Count} refusals kept of {wire.RefusalsTotal}, at most {RefusalAudit.MaxKept} may be");

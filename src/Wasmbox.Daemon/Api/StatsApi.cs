@@ -55,7 +55,7 @@ internal static class StatsApi
         if (!stream)
         {
             var first = Take(supervisor, targets());
-            await Task.Delay(Interval, ct);
+            await Settle(supervisor, first, Interval, ct);
             var views = first.Select(f => View(supervisor, f, Interval)).ToList();
             return endWhenFinal ? Results.Json(views.Single(), ApiJson.Default.StatsView) : Results.Json(views, ApiJson.Default.ListStatsView);
         }
@@ -66,7 +66,7 @@ internal static class StatsApi
             var previous = Take(supervisor, targets());
             while (!ct.IsCancellationRequested)
             {
-                await Task.Delay(StreamInterval, ct);
+                await Settle(supervisor, previous, StreamInterval, ct);
                 var lines = previous.Select(p => View(supervisor, p, StreamInterval)).ToList();
                 foreach (var view in lines)
                 {
@@ -80,6 +80,17 @@ internal static class StatsApi
         catch (OperationCanceledException) { } // the client went away
         catch (SupervisorException) { } // removed while followed
         return Results.Empty;
+    }
+
+    /// <summary>
+    /// Waits <paramref name="interval"/> between two samples, asking the sandboxes' workers meanwhile for their guests'
+    /// counters (answered within the interval, so the second sample carries them).
+    /// </summary>
+    private static async Task Settle(SupervisorCore supervisor, List<(string Id, LiveUsage? Usage)> sampled, TimeSpan interval, CancellationToken ct)
+    {
+        var delay = Task.Delay(interval, ct);
+        await supervisor.RefreshAsync(sampled.Select(s => s.Id).ToList(), interval, ct);
+        await delay;
     }
 
     /// <summary>A first sample of each sandbox (those removed since are left out).</summary>
@@ -103,6 +114,14 @@ internal static class StatsApi
             : 0;
         return new StatsView(record.Id, record.Name, record.State.Name(), record.Run, record.Run - 1,
             Math.Round(usage?.Uptime.TotalSeconds ?? 0, 3), Math.Round(usage?.Cpu.TotalSeconds ?? 0, 3), Math.Max(0, cpuPercent),
-            usage?.MemoryBytes ?? 0, usage?.MemoryLimitBytes, usage?.Pids, DateTimeOffset.UtcNow);
+            usage?.MemoryBytes ?? 0, usage?.MemoryLimitBytes, usage?.Pids, DateTimeOffset.UtcNow)
+        {
+            Guest = usage?.Guest is { } guest ? GuestView(guest, record.Policy.Limits) : null,
+        };
     }
+
+    private static GuestStatsView GuestView(GuestCounters g, Wasmbox.Core.Policy.SandboxLimits limits) => new(
+        g.MemoryBytes, limits.MaxMemoryBytes, g.FuelConsumed, limits.Fuel, g.Io.OutputBytes, limits.MaxOutputBytes,
+        g.Io.DiskWrittenBytes, limits.MaxDiskWriteBytes, g.OpenFds, limits.MaxOpenFiles, g.Io.BytesRead, g.Io.BytesWritten,
+        g.Refusals, g.Net?.BytesSent, g.Net?.BytesReceived);
 }

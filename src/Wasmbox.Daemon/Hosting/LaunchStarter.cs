@@ -74,6 +74,8 @@ internal sealed class LaunchStarter(string dataDir, WorkerPool? pool = null) : I
 
         public LiveUsage? Sample() => _handle.Sample();
 
+        public Task RefreshAsync(TimeSpan wait, CancellationToken cancel) => _handle.RefreshAsync(wait, cancel);
+
         private static async Task<RunResult> Finish(SandboxHandle handle, string? stdinFile)
         {
             try { return await handle.Completion.ConfigureAwait(false); }

@@ -1,6 +1,7 @@
 using Prometheus;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Supervisor.Events;
+using Wasmbox.Supervisor.State;
 using Wasmbox.Supervisor.Table;
 using SupervisorCore = Wasmbox.Supervisor.Table.Supervisor;
 
@@ -51,7 +52,11 @@ internal sealed class DaemonMetrics
     private readonly Counter _sandboxCpu;
     private readonly Counter _sandboxFuel;
     private readonly Gauge _sandboxMemory;
+    private readonly Counter _sandboxRead;
+    private readonly Counter _sandboxWritten;
     private readonly Counter _evicted;
+    /// <summary>Per sandbox label: bytes read and written by its ended runs; a scrape adds the running run's so far.</summary>
+    private readonly Dictionary<string, (long Read, long Written, int Run)> _endedIo = [];
     private readonly int _maxSandboxSeries;
 
     public DaemonMetrics(SupervisorCore supervisor, int maxSandboxSeries = MaxSandboxSeries)
@@ -65,7 +70,7 @@ internal sealed class DaemonMetrics
         _exits = f.CreateCounter("wasmbox_exits_total", "Runs that ended since the daemon started, by outcome (the report's outcome).", ["outcome"]);
         _restarts = f.CreateCounter("wasmbox_restarts_total", "Restarts by a restart policy since the daemon started.");
         _limitHits = f.CreateCounter("wasmbox_limit_hits_total", "Limits reached by runs since the daemon started, by limit.", ["limit"]);
-        _refusals = f.CreateCounter("wasmbox_refusals_total", "WASI calls or destinations the policy refused, by call (the refusals each run kept, at its end).", ["call"]);
+        _refusals = f.CreateCounter("wasmbox_refusals_total", "WASI calls or destinations the policy refused, by call, at each run's end (refusals past the audit's kept ones are counted as call=\"other\").", ["call"]);
         _lost = f.CreateCounter("wasmbox_lost_total", "Sandboxes found live at start-up whose worker died with a previous daemon.");
         _poolEmpty = f.CreateCounter("wasmbox_pool_empty_total", "Times a worker pool had nothing to hand out.");
         _spawnLatency = f.CreateHistogram("wasmbox_spawn_latency_seconds", "Time from a sandbox's creation to its worker running.",
@@ -75,6 +80,8 @@ internal sealed class DaemonMetrics
         _sandboxCpu = f.CreateCounter("wasmbox_sandbox_cpu_seconds_total", "CPU seconds of a sandbox's ended runs (capped set of sandboxes, see docs/metrics.md).", ["sandbox"]);
         _sandboxFuel = f.CreateCounter("wasmbox_sandbox_fuel_consumed_total", "Fuel (instructions budget units) a sandbox's ended runs consumed, where fuel was metered.", ["sandbox"]);
         _sandboxMemory = f.CreateGauge("wasmbox_sandbox_peak_memory_bytes", "Peak linear memory of a sandbox's last ended run, in bytes.", ["sandbox"]);
+        _sandboxRead = f.CreateCounter("wasmbox_sandbox_read_bytes_total", "Bytes a sandbox's guest read through its descriptors (files, stdin, sockets): ended runs plus the running one so far.", ["sandbox"]);
+        _sandboxWritten = f.CreateCounter("wasmbox_sandbox_written_bytes_total", "Bytes a sandbox's guest wrote through its descriptors (files, stdout, stderr, sockets): ended runs plus the running one so far.", ["sandbox"]);
         _evicted = f.CreateCounter("wasmbox_sandbox_series_evicted_total", $"Sandboxes whose per-sandbox series were dropped to keep at most {maxSandboxSeries}.");
 
         // Every value of a fixed label exists from the start at 0, so a query over it never finds the series missing.
@@ -84,12 +91,40 @@ internal sealed class DaemonMetrics
 
         // The lost events were published when the supervisor opened, before this listener existed.
         _lost.Inc(supervisor.LostAtOpen);
-        _registry.AddBeforeCollectCallback(Refresh);
+        _registry.AddBeforeCollectCallback(RefreshAsync);
         supervisor.Events.AddListener(Observe);
     }
 
     /// <summary>Writes the text format 0.0.4 to <paramref name="output"/>.</summary>
     public Task WriteAsync(Stream output, CancellationToken cancellationToken) => _registry.CollectAndExportAsTextAsync(output, cancellationToken);
+
+    /// <summary>How long a scrape waits for running sandboxes' workers to say what their guests read and wrote so far.</summary>
+    public static readonly TimeSpan LiveAnswerWait = TimeSpan.FromMilliseconds(200);
+
+    private async Task RefreshAsync(CancellationToken cancel)
+    {
+        Refresh();
+        // The running runs' bytes so far: their workers are asked all at once, and a worker that does not answer in time
+        // shows what it said last.
+        await _supervisor.RefreshAsync(null, LiveAnswerWait, cancel).ConfigureAwait(false);
+        foreach (var record in _supervisor.List().Where(r => !r.State.IsFinal()))
+        {
+            SandboxRecord current;
+            LiveUsage? usage;
+            try { (current, usage) = _supervisor.Sample(record.Id); }
+            catch (SupervisorException) { continue; } // removed meanwhile
+            if (usage?.Guest?.Io is not { } io) continue;
+            lock (_gate)
+            {
+                var label = Track(current.Name ?? current.Id);
+                var ended = _endedIo.GetValueOrDefault(label);
+                // Why: the sample may be of a run whose end was counted meanwhile; adding it again would count it twice.
+                if (current.Run <= ended.Run) continue;
+                _sandboxRead.WithLabels(label).IncTo(ended.Read + io.BytesRead);
+                _sandboxWritten.WithLabels(label).IncTo(ended.Written + io.BytesWritten);
+            }
+        }
+    }
 
     private void Refresh()
     {
@@ -141,7 +176,29 @@ internal sealed class DaemonMetrics
 
     private void PerSandbox(SandboxEvent e)
     {
+        if (e.RefusalsNotKept is > 0 and var notKept) _refusals.WithLabels("other").Inc(notKept);
         if ((e.Name ?? e.SandboxId) is not { } label) return;
+        Track(label);
+        if (e.Io is { } io)
+        {
+            var ended = _endedIo.GetValueOrDefault(label);
+            ended = (ended.Read + io.BytesRead, ended.Written + io.BytesWritten, Math.Max(ended.Run, e.Run ?? 0));
+            _endedIo[label] = ended;
+            _sandboxRead.WithLabels(label).IncTo(ended.Read);
+            _sandboxWritten.WithLabels(label).IncTo(ended.Written);
+        }
+        _sandboxCpu.WithLabels(label).Inc((e.CpuMs ?? 0) / 1000);
+        if (e.FuelConsumed is { } fuel) _sandboxFuel.WithLabels(label).Inc(fuel);
+        else _sandboxFuel.WithLabels(label);
+        _sandboxMemory.WithLabels(label).Set(e.PeakMemoryBytes ?? 0);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="label"/> the most recently updated sandbox with series, evicting the one updated longest ago
+    /// (all its series) when the cap is reached. Under <see cref="_gate"/>.
+    /// </summary>
+    private string Track(string label)
+    {
         if (_sandboxNodes.TryGetValue(label, out var node)) _sandboxOrder.Remove(node);
         else
         {
@@ -149,18 +206,18 @@ internal sealed class DaemonMetrics
             {
                 _sandboxOrder.RemoveFirst();
                 _sandboxNodes.Remove(oldest.Value);
+                _endedIo.Remove(oldest.Value);
                 _sandboxCpu.RemoveLabelled(oldest.Value);
                 _sandboxFuel.RemoveLabelled(oldest.Value);
                 _sandboxMemory.RemoveLabelled(oldest.Value);
+                _sandboxRead.RemoveLabelled(oldest.Value);
+                _sandboxWritten.RemoveLabelled(oldest.Value);
                 _evicted.Inc();
             }
             node = new LinkedListNode<string>(label);
             _sandboxNodes[label] = node;
         }
         _sandboxOrder.AddLast(node);
-        _sandboxCpu.WithLabels(label).Inc((e.CpuMs ?? 0) / 1000);
-        if (e.FuelConsumed is { } fuel) _sandboxFuel.WithLabels(label).Inc(fuel);
-        else _sandboxFuel.WithLabels(label);
-        _sandboxMemory.WithLabels(label).Set(e.PeakMemoryBytes ?? 0);
+        return label;
     }
 }

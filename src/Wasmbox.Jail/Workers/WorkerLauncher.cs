@@ -73,7 +73,8 @@ public static class WorkerLauncher
         if (tier == IsolationTier.None) throw new ArgumentException("the none tier runs in-process (Sandbox.Run), not in a worker", nameof(tier));
         if (tier == IsolationTier.Process && job.Policy.Limits.Cpus is not null)
             throw new JailSetupException("--cpus is enforced by the jail's cgroup cpu controller; use --isolation jail, or --cpu-time in this tier");
-        if (tier == IsolationTier.Jail && job.Pool?.TryTake(job, io) is { } pooled) return RunPooled(pooled, job, io, stop);
+        if (tier == IsolationTier.Jail && job.Pool?.TryTake(job, io) is { } pooled && RunPooled(pooled, job, io, stop) is { } pooledResult)
+            return pooledResult;
 
         var found = WorkerBinary.Find();
         // The engine the assignment will need, so the worker makes it while the parent answers its hello.
@@ -97,6 +98,7 @@ public static class WorkerLauncher
         session = new Session(process, plan, job, io, outputs);
         outputs.Started();
         var live = Live(job, process, plan);
+        session.Live = live;
         var wire = Assignment(job, policy, module, io, outputs, broker?.WorkerFd);
         // Why now: the first serialization of an assignment costs milliseconds (the serializer's metadata), and the parent
         // would otherwise pay them between the worker's hello and its assignment, on the sandbox's critical path. Here it
@@ -132,24 +134,32 @@ public static class WorkerLauncher
     /// copied in, the memory limit raised), then converses with it as with a worker it spawned, from the assignment on.
     /// The sandbox's clock (its timeout, <c>spent_ms</c>) starts here, when the worker was taken.
     /// </summary>
-    private static RunResult RunPooled(BlankWorker blank, WorkerJob job, WorkerIo io, CancellationToken stop)
+    /// <returns>Null when the worker died before any of the sandbox ran (an operator's kill, the host's OOM killer, between
+    /// the take and the assignment): the caller then starts a worker of its own, as if the pool had been empty.</returns>
+    private static RunResult? RunPooled(BlankWorker blank, WorkerJob job, WorkerIo io, CancellationToken stop)
     {
         using (blank)
         {
             var module = blank.Complete(job);
+            job.Pool?.BeforeAssign?.Invoke(blank.Process);
             Session? session = null;
             // WorkerPoolKey.Of took only jobs whose outputs are two captured streams.
             var (stdout, stderr) = ((WorkerOutput.ToStream)io.Stdout, (WorkerOutput.ToStream)io.Stderr);
             blank.Outputs.Attach(stdout.Stream, stderr.Stream, () => session?.StdoutWentAway());
             session = new Session(blank.Process, blank.Plan, job, io, blank.Outputs, blank.Reader);
             var live = Live(job, blank.Process, blank.Plan);
+            session.Live = live;
             // No broker: WorkerPoolKey.Of never gives a job with --allow-net rules a pooled worker.
             var wire = Assignment(job, Contain.PolicyInJail(job.Policy), module, io, blank.Outputs, brokerFd: null);
+            RunResult result;
             try
             {
-                using (stop.Register(session.Stop)) return session.Converse(wire, module);
+                using (stop.Register(session.Stop)) result = session.Converse(wire, module);
             }
             finally { live.Ended(); }
+            if (!session.EndedBeforeTheSandbox || stop.IsCancellationRequested) return result;
+            job.Pool?.DiedBeforeAssignment();
+            return null;
         }
     }
 
@@ -299,6 +309,19 @@ public static class WorkerLauncher
         /// <summary>True when the worker never said hello and nobody killed it: bubblewrap or the launch script failed.</summary>
         public bool JailDidNotStart { get; private set; }
 
+        /// <summary>The running worker's live view, told when it may be asked for the guest's counters and given its answers.</summary>
+        public LiveWorker? Live { get; set; }
+
+        private volatile bool _startedSeen;
+        private volatile bool _stdinTaken;
+
+        /// <summary>
+        /// True when the worker ended before any of the sandbox ran: no <see cref="FrameType.Started"/>, no result, no
+        /// refusal, not killed by us, and no stdin taken from the caller. Running the job again elsewhere then repeats
+        /// nothing the guest did (a pooled worker that died before its assignment falls back to a cold start).
+        /// </summary>
+        public bool EndedBeforeTheSandbox { get; private set; }
+
         public RunResult Converse(WorkerAssignment assignment, string moduleInWorker)
         {
             var stderrReader = new Thread(CollectStderr) { IsBackground = true, Name = "wasmbox-worker-stderr" };
@@ -318,6 +341,7 @@ public static class WorkerLauncher
                 // The worker and its jail are up; from here on only the run's own limits apply.
                 startup.Change(Timeout.Infinite, Timeout.Infinite);
                 _writer.WriteJson(FrameType.Assign, assignment with { SpentMs = (long)_clock.Elapsed.TotalMilliseconds });
+                Live?.Assigned(() => _writer.Write(FrameType.UsageAsk, []));
                 StartStdinPump();
             }
             try
@@ -332,6 +356,10 @@ public static class WorkerLauncher
                             Assign();
                             break;
                         case FrameType.Started:
+                            _startedSeen = true;
+                            break;
+                        case FrameType.Usage:
+                            Live?.Answered(ProtocolJson.Deserialize<WorkerUsage>(frame.Payload.Span).ToCounters());
                             break;
                         case FrameType.OutputClosed:
                             StdoutWentAway();
@@ -369,6 +397,7 @@ public static class WorkerLauncher
             var wall = killedAt > 0 ? TimeSpan.FromTicks(killedAt) : _clock.Elapsed;
             if (Killed == KillReason.Stopped)
                 return new RunResult(RunOutcome.Killed("stopped at the caller's request"), new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, []), NullIfEmpty(job.ModuleSha256));
+            EndedBeforeTheSandbox = !_startedSeen && result is null && fatal is null && Killed == KillReason.None && !_stdinTaken;
             // A deadline kill after the result only cut the worker's exit short (in the jail, bubblewrap's too): the worker
             // had stopped the guest at its limit itself, and its result says so.
             if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed or KillReason.Deadline)
@@ -385,7 +414,11 @@ public static class WorkerLauncher
                 try
                 {
                     int n;
-                    while ((n = stdin.Read(buffer)) > 0) _writer.Write(FrameType.Stdin, buffer.AsSpan(0, n));
+                    while ((n = stdin.Read(buffer)) > 0)
+                    {
+                        _stdinTaken = true;
+                        _writer.Write(FrameType.Stdin, buffer.AsSpan(0, n));
+                    }
                     _writer.Write(FrameType.StdinEnd, []);
                 }
                 catch (Exception e) when (e is IOException or ObjectDisposedException)

@@ -99,6 +99,20 @@ public sealed class WorkerPool : IDisposable
         return true;
     }
 
+    /// <summary>Taken workers that died before their sandbox ran (their sandboxes started workers of their own).</summary>
+    public long DiedBeforeUse => Interlocked.Read(ref _diedBeforeUse);
+
+    private long _diedBeforeUse;
+
+    internal void DiedBeforeAssignment()
+    {
+        Interlocked.Increment(ref _diedBeforeUse);
+        _notice("a pooled worker died before its sandbox ran; that sandbox starts a worker of its own");
+    }
+
+    /// <summary>Test-only: called with a taken worker's process after its jail is completed, before its assignment.</summary>
+    internal Action<System.Diagnostics.Process>? BeforeAssign { get; set; }
+
     /// <summary>Called when a job that fits found no ready worker (it then starts its own): the daemon's <c>pool_empty</c> event.</summary>
     public Action? Missing { get; set; }
 

@@ -53,4 +53,16 @@ public interface IWasiSession : IDisposable
 
     /// <summary>What the guest's sockets did; null when the policy gave no network, or for a WASI that cannot tell.</summary>
     Core.Outcomes.NetUsage? Net => null;
+
+    /// <summary>
+    /// What the guest read and wrote so far; null for a WASI that cannot tell. Readable from another thread while the
+    /// guest runs (plain counters: a value may be one call old).
+    /// </summary>
+    Core.Outcomes.GuestIo? Io => null;
+
+    /// <summary>The guest's open descriptors now (0 for a WASI that cannot tell); readable from another thread.</summary>
+    int OpenFds => 0;
+
+    /// <summary>The size of the guest's memory at its latest WASI call (0 before its first); readable from another thread.</summary>
+    long MemoryBytesSeen => 0;
 }

@@ -28,8 +28,13 @@ internal sealed class WasiStore(WasiHost host, IWasiTraceSink? trace)
     {
         _memory ??= caller.GetMemory("memory");
         if (_memory is null) return new GuestMemory(null, 0);
-        return new GuestMemory((byte*)_memory.GetPointer(), (ulong)_memory.GetLength());
+        var length = _memory.GetLength();
+        MemoryBytesSeen = length;
+        return new GuestMemory((byte*)_memory.GetPointer(), (ulong)length);
     }
+
+    /// <summary>The memory's size at the latest call, for live stats read from another thread (see <c>GuestCounters</c>).</summary>
+    public long MemoryBytesSeen { get; private set; }
 
     public void Trace(string name, string arguments, Errno result, long startedTimestamp)
     {

@@ -61,8 +61,9 @@ public sealed partial class WasmboxWasi : IWasiBinding
             var context = new WasiContext(options) { Interrupt = spec.Interrupt };
             // Why: a guest blocked in accept or recv is in the kernel, out of reach of the engine's deadline.
             spec.Interrupt.Register(context.Sockets.AbortAll);
-            store.SetData(new WasiStore(new Wasmbox.Wasi.Host.WasiHost(context), spec.Trace));
-            return new Session(context);
+            var wasiStore = new WasiStore(new Wasmbox.Wasi.Host.WasiHost(context), spec.Trace);
+            store.SetData(wasiStore);
+            return new Session(context, wasiStore);
         }
         catch (Exception e) when (e is WasiSetupException or IOException or UnauthorizedAccessException)
         {
@@ -71,7 +72,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
     }
 
     /// <summary>The context of one run, and the quotas it hit.</summary>
-    private sealed class Session(WasiContext context) : IWasiSession
+    private sealed class Session(WasiContext context, WasiStore store) : IWasiSession
     {
         public IReadOnlyList<LimitKind> LimitsHit
         {
@@ -90,6 +91,13 @@ public sealed partial class WasmboxWasi : IWasiBinding
         public RefusalAudit Refusals => context.Refusals.Snapshot();
 
         public NetUsage? Net => context.Options.Net.IsNone && context.Options.Listeners.Count == 0 ? null : context.Quotas.NetUsage;
+
+        public GuestIo Io => new(context.Quotas.BytesRead, context.Quotas.BytesWritten, context.Quotas.OutputWritten,
+            context.Quotas.LimitsDisk ? context.Quotas.DiskWritten : null);
+
+        public int OpenFds => context.Fds.Count;
+
+        public long MemoryBytesSeen => store.MemoryBytesSeen;
 
         public void Dispose() => context.Dispose();
     }

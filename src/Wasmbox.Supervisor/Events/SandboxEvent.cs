@@ -45,6 +45,15 @@ public sealed record SandboxEvent(
     public string? Errno { get; init; }
     public string? Pool { get; init; }
 
+    /// <summary>For an ended run: its number (metrics; not part of the API's event view).</summary>
+    public int? Run { get; init; }
+
+    /// <summary>For an ended run: what the guest read and wrote (metrics; not part of the API's event view).</summary>
+    public GuestIo? Io { get; init; }
+
+    /// <summary>For an ended run: refusals counted past the audit's kept ones, which have no <c>refused</c> event of their own (metrics).</summary>
+    public long? RefusalsNotKept { get; init; }
+
     private static SandboxEvent Of(EventKind kind, string? id, string? name) => new(0, default, kind, id, name);
 
     public static SandboxEvent Created(SandboxRecord r) => Of(EventKind.Created, r.Id, r.Name);
@@ -77,6 +86,8 @@ public sealed record SandboxEvent(
             CpuMs = Math.Round(result.Usage.Cpu.TotalMilliseconds, 3),
             FuelConsumed = result.Usage.FuelConsumed,
             PeakMemoryBytes = result.Usage.PeakMemoryBytes,
+            Io = result.Usage.Io,
+            RefusalsNotKept = result.Refusals.Total - result.Refusals.Kept.Count,
         };
     }
 

@@ -41,4 +41,8 @@ public interface IStartedSandbox
 
     /// <summary>Its use now (<c>wasmbox stats</c>); null when it cannot be read (no worker of its own, or it ended).</summary>
     LiveUsage? Sample() => null;
+
+    /// <summary>Asks for the guest's own counters (memory, fuel, I/O, descriptors) and waits for them at most
+    /// <paramref name="wait"/>; the next <see cref="Sample"/> carries them. Nothing to ask by default.</summary>
+    Task RefreshAsync(TimeSpan wait, CancellationToken cancel) => Task.CompletedTask;
 }

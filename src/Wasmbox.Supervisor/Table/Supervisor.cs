@@ -287,6 +287,21 @@ public sealed partial class Supervisor : IAsyncDisposable
         return (record, handle?.Sample());
     }
 
+    /// <summary>
+    /// Asks the running sandboxes among <paramref name="ids"/> (every running one when null) for their guests' own
+    /// counters, all at once, and waits at most <paramref name="wait"/> for the answers; later samples carry them.
+    /// </summary>
+    public Task RefreshAsync(IReadOnlyCollection<string>? ids, TimeSpan wait, CancellationToken cancel = default)
+    {
+        List<IStartedSandbox> handles;
+        lock (_gate)
+        {
+            handles = _live.Where(p => ids is null || ids.Contains(p.Key) || (p.Value.Name is { } n && ids.Contains(n)))
+                .Select(p => p.Value.Handle).OfType<IStartedSandbox>().ToList();
+        }
+        return Task.WhenAll(handles.Select(h => h.RefreshAsync(wait, cancel)));
+    }
+
     /// <summary>Waits until the sandbox is final and returns its final record; at once for one already final.</summary>
     public async Task<SandboxRecord> WaitAsync(string idOrName, CancellationToken cancellationToken = default)
     {
@@ -502,7 +517,7 @@ public sealed partial class Supervisor : IAsyncDisposable
     /// <summary>A run's end as events: one limit_hit per limit, one refused per kept refusal, then exited or killed.</summary>
     private void PublishEnd(Live live, RunResult result) =>
         Events.PublishAll([.. SandboxEvent.LimitsHitBy(live.Id, live.Name, result), .. SandboxEvent.RefusedBy(live.Id, live.Name, result),
-            SandboxEvent.Ended(live.Id, live.Name, result)]);
+            SandboxEvent.Ended(live.Id, live.Name, result) with { Run = live.Run }]);
 
     private void Ended(Live live)
     {

@@ -175,7 +175,9 @@ public sealed partial class WasiHost
     {
         var errno = Descriptor(fd, Rights.FdRead | Rights.FdSeek, WasiNames.FdPread, out var file);
         if (errno != Errno.Success) return errno;
-        return Vectored(memory, file, iovs, iovsLen, offset, nreadPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pread(b, at, out n));
+        errno = Vectored(memory, file, iovs, iovsLen, offset, nreadPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pread(b, at, out n), out var moved);
+        Context.Quotas.CountRead(moved);
+        return errno;
     }
 
     /// <summary>
@@ -226,7 +228,9 @@ public sealed partial class WasiHost
     {
         var errno = MutableDescriptor(fd, Rights.FdWrite | Rights.FdSeek, WasiNames.FdPwrite, out var file);
         if (errno != Errno.Success) return errno;
-        return Vectored(memory, file, iovs, iovsLen, offset, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pwrite(b, at, out n));
+        errno = Vectored(memory, file, iovs, iovsLen, offset, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pwrite(b, at, out n), out var moved);
+        Context.Quotas.CountWritten(moved);
+        return errno;
     }
 
     /// <summary>
@@ -241,7 +245,9 @@ public sealed partial class WasiHost
     {
         var errno = Descriptor(fd, Rights.FdRead, WasiNames.FdRead, out var file);
         if (errno != Errno.Success) return errno;
-        return Vectored(memory, file, iovs, iovsLen, 0, nreadPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Read(b, out n));
+        errno = Vectored(memory, file, iovs, iovsLen, 0, nreadPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Read(b, out n), out var moved);
+        Context.Quotas.CountRead(moved);
+        return errno;
     }
 
     /// <summary>
@@ -337,7 +343,9 @@ public sealed partial class WasiHost
     {
         var errno = MutableDescriptor(fd, Rights.FdWrite, WasiNames.FdWrite, out var file);
         if (errno != Errno.Success) return errno;
-        return Vectored(memory, file, iovs, iovsLen, 0, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Write(b, out n));
+        errno = Vectored(memory, file, iovs, iovsLen, 0, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Write(b, out n), out var moved);
+        Context.Quotas.CountWritten(moved);
+        return errno;
     }
 
     /// <summary>One step of a vectored transfer: moves bytes between <paramref name="buffer"/> and the descriptor.</summary>
@@ -350,8 +358,10 @@ public sealed partial class WasiHost
     /// <paramref name="offset"/> advances with the bytes moved (used by the positional calls only).
     /// </summary>
     /// <exception cref="OperationCanceledException">The deadline passed between two pieces of a regular file's transfer.</exception>
-    private static Errno Vectored(GuestMemory memory, WasiFd file, uint iovs, uint iovsLen, ulong offset, uint countPtr, Transfer transfer)
+    /// <param name="moved">The bytes transferred (0 on an error), for the host's read and write counters.</param>
+    private static Errno Vectored(GuestMemory memory, WasiFd file, uint iovs, uint iovsLen, ulong offset, uint countPtr, Transfer transfer, out uint moved)
     {
+        moved = 0;
         var errno = CheckIovecs(memory, iovs, iovsLen);
         if (errno != Errno.Success) return errno;
         CheckOut(memory, countPtr, 4, 4);
@@ -393,6 +403,7 @@ public sealed partial class WasiHost
             if (errno != Errno.Success) return errno;
         }
         memory.WriteU32(countPtr, total);
+        moved = total;
         return Errno.Success;
     }
 

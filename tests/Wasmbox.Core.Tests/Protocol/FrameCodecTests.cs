@@ -1,4 +1,5 @@
 using System.Text;
+using Wasmbox.Core.Outcomes;
 using Wasmbox.Core.Protocol;
 
 namespace Wasmbox.Core.Tests.Protocol;
@@ -7,10 +8,11 @@ public class FrameCodecTests
 {
     private static byte[] PayloadFor(FrameType type) => type switch
     {
-        FrameType.StdinEnd or FrameType.Stop or FrameType.Started or FrameType.OutputClosed => [],
+        FrameType.StdinEnd or FrameType.Stop or FrameType.UsageAsk or FrameType.Started or FrameType.OutputClosed => [],
         FrameType.Hello => ProtocolJson.Serialize(new WorkerHello(Frames.ProtocolVersion, 7, "1.0")),
         FrameType.Assign => ProtocolJson.Serialize(WireSamples.Assignment()),
         FrameType.Result => ProtocolJson.Serialize(WireSamples.Result()),
+        FrameType.Usage => ProtocolJson.Serialize(new GuestCounters(1 << 20, 5, 4, 0, new GuestIo(1, 2, 2, null), null).ToWire()),
         FrameType.Fatal => "protocol: bad thing"u8.ToArray(),
         _ => [0, 1, 2, 0xFF, (byte)type],
     };
@@ -291,10 +293,10 @@ public class FrameCodecTests
 
     [Theory]
     [InlineData(0x00)]
-    [InlineData(0x05)]
+    [InlineData(0x06)]
     [InlineData(0x40)]
     [InlineData(0x43)] // the guest's stdout in protocol 1, retired
-    [InlineData(0x48)]
+    [InlineData(0x49)]
     [InlineData(0xFF)]
     public void Read_UnknownFrameType_Throws(byte type)
     {

@@ -404,4 +404,40 @@ public class WireConversionsTests
         var e = Assert.Throws<ProtocolException>(wire.ToRunResult);
         Assert.StartsWith("protocol: " + expected, e.Message);
     }
+
+    [Fact]
+    public void Usage_RoundTrip_KeepsEveryCount()
+    {
+        var counters = new GuestCounters(48L << 20, 12345, 5, 2, new GuestIo(10, 20, 15, 7), new NetUsage(1, 2, 3, 4));
+        Assert.Equal(counters, ThroughJson(counters.ToWire()).ToCounters());
+        var noNet = counters with { FuelConsumed = null, Net = null, Io = new GuestIo(0, 0, 0, null) };
+        Assert.Equal(noNet, ThroughJson(noNet.ToWire()).ToCounters());
+    }
+
+    [Fact]
+    public void Usage_WithoutARunningGuest_IsNoCounters()
+    {
+        Assert.Null(ThroughJson(((GuestCounters?)null).ToWire()).ToCounters());
+    }
+
+    [Theory]
+    [InlineData("memory_bytes")]
+    [InlineData("open_fds")]
+    [InlineData("io.bytes_read")]
+    [InlineData("io.disk_written_bytes")]
+    [InlineData("net.bytes_sent")]
+    public void Usage_NegativeCount_IsRefused(string field)
+    {
+        var ok = new GuestCounters(1, 1, 3, 0, new GuestIo(1, 1, 1, 1), new NetUsage(0, 0, 0, 0)).ToWire();
+        var wire = field switch
+        {
+            "memory_bytes" => ok with { MemoryBytes = -1 },
+            "open_fds" => ok with { OpenFds = -1 },
+            "io.bytes_read" => ok with { Io = ok.Io with { BytesRead = -1 } },
+            "io.disk_written_bytes" => ok with { Io = ok.Io with { DiskWrittenBytes = -1 } },
+            _ => ok with { Net = ok.Net! with { BytesSent = -1 } },
+        };
+        var e = Assert.Throws<ProtocolException>(() => wire.ToCounters());
+        Assert.Contains(field, e.Message);
+    }
 }

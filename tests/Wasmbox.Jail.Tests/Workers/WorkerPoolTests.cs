@@ -100,6 +100,34 @@ public partial class WorkerPoolTests
         Assert.True(await pool.WaitForReadyAsync(2, Startup, TestContext.Current.CancellationToken), "the pool did not refill");
     }
 
+    /// <summary>
+    /// A worker that dies after it was taken but before its sandbox ran (here: killed between the jail's completion and
+    /// the assignment) does not fail the sandbox: it starts a worker of its own, once, and the guest runs there.
+    /// </summary>
+    [Fact]
+    public async Task Pool_TakenWorkerDyingBeforeItsAssignment_FallsBackToAColdStart()
+    {
+        WorkerRuns.RequireJail();
+        using var tmp = new TempDir();
+        using var pool = new WorkerPool(1, Plain, tmp.Dir("staging"));
+        Assert.True(await pool.WaitForReadyAsync(1, Startup, TestContext.Current.CancellationToken), "the pool did not fill");
+        var killed = 0;
+        pool.BeforeAssign = process =>
+        {
+            killed++;
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        };
+
+        var job = WorkerRuns.Job(Guests.C("args_env"), Limited, "after-a-death") with { Pool = pool };
+        var result = WorkerLauncher.Run(job, IsolationTier.Jail, Captured(out var stdout, out _), stop: TestContext.Current.CancellationToken);
+
+        Assert.Equal(RunOutcome.Exited(0), result.Outcome);
+        Assert.Contains("after-a-death", Encoding.UTF8.GetString(stdout.ToArray()));
+        Assert.Equal(1, killed);
+        Assert.Equal((1, 0, 1), (pool.Taken, pool.Missed, pool.DiedBeforeUse));
+    }
+
     [Fact]
     public async Task Pool_EmptyOrNotFitting_FallsBackToAColdStart()
     {

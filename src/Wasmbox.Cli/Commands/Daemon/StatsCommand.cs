@@ -8,7 +8,8 @@ namespace Wasmbox.Cli.Commands.Daemon;
 
 /// <summary>
 /// <c>wasmbox stats [ID…] [--no-stream] [--json]</c>: a live table of the daemon's sandboxes, like <c>docker stats</c>:
-/// CPU %, memory against its cap, processes, uptime, run and restarts.
+/// CPU %, memory against its cap, processes, uptime, run and restarts; then what the guest itself counted, each against
+/// its limit: linear memory, fuel, output, disk writes, open descriptors.
 /// </summary>
 internal sealed class StatsCommand
 {
@@ -19,7 +20,7 @@ internal sealed class StatsCommand
 
     public StatsCommand()
     {
-        Command = new Command("stats", "Show the daemon's sandboxes' use, live: CPU %, memory against its limit, processes, uptime, restarts (one line per sandbox, every second).")
+        Command = new Command("stats", "Show the daemon's sandboxes' use, live: CPU %, memory against its limit, processes, uptime, restarts, and the guest's own linear memory, fuel, output, disk writes and open descriptors against their limits (one line per sandbox, every second).")
         {
             _ids, _noStream, _json, _host,
         };
@@ -65,15 +66,32 @@ internal sealed class StatsCommand
 
     private static void Table(TextWriter o, IReadOnlyList<StatsView> views)
     {
-        o.WriteLine($"{"ID",-16}  {"NAME",-16}  {"STATE",-8}  {"CPU %",6}  {"MEM / LIMIT",-21}  {"MEM %",5}  {"PIDS",4}  {"UPTIME",8}  {"RUN",3}");
+        o.WriteLine($"{"ID",-16}  {"NAME",-16}  {"STATE",-8}  {"CPU %",6}  {"MEM / LIMIT",-21}  {"MEM %",5}  {"PIDS",4}  {"UPTIME",8}  {"RUN",3}  {"GUEST MEM",-21}  {"FUEL",-15}  {"OUTPUT",-21}  {"DISK",-21}  {"FDS",-9}");
         foreach (var v in views)
         {
             var limit = v.MemoryLimitBytes is { } l ? ByteSize.Format(l) : "-";
             var percent = v.MemoryLimitBytes is { } cap && cap > 0 ? (100.0 * v.MemoryBytes / cap).ToString("0.0", CultureInfo.InvariantCulture) : "-";
+            var g = v.Guest;
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{v.Id,-16}  {Trim(v.Name ?? "", 16),-16}  {v.State,-8}  {v.CpuPercent,6:0.0}  {ByteSize.Format(v.MemoryBytes) + " / " + limit,-21}  {percent,5}  {v.Pids?.ToString(CultureInfo.InvariantCulture) ?? "-",4}  {v.UptimeSeconds,7:0.0}s  {v.Run,3}"));
+                $"{v.Id,-16}  {Trim(v.Name ?? "", 16),-16}  {v.State,-8}  {v.CpuPercent,6:0.0}  {ByteSize.Format(v.MemoryBytes) + " / " + limit,-21}  {percent,5}  {v.Pids?.ToString(CultureInfo.InvariantCulture) ?? "-",4}  {v.UptimeSeconds,7:0.0}s  {v.Run,3}  {Against(g?.MemoryBytes, g?.MemoryLimitBytes, ByteSize.Format),-21}  {Against(g?.FuelConsumed, g?.FuelLimit, Count),-15}  {Against(g?.OutputBytes, g?.MaxOutputBytes, ByteSize.Format),-21}  {Against(g?.DiskWrittenBytes, g?.MaxDiskWriteBytes, ByteSize.Format),-21}  {Against(g?.OpenFds, g?.MaxOpenFiles, n => n.ToString(CultureInfo.InvariantCulture)),-9}"));
         }
     }
+
+    /// <summary>"used / limit", "used" without a limit, "-" when the worker has not counted it.</summary>
+    private static string Against<T>(T? used, T? limit, Func<T, string> format) where T : struct =>
+        used is not { } u ? "-" : limit is { } l ? $"{format(u)} / {format(l)}" : format(u);
+
+    private static string Against(long? used, long? limit, Func<long, string> format) =>
+        Against<long>(used, limit, format);
+
+    /// <summary>A large count in short form: 950, 12.3K, 4.1M, 2.0G.</summary>
+    private static string Count(ulong n) => n switch
+    {
+        < 1_000 => n.ToString(CultureInfo.InvariantCulture),
+        < 1_000_000 => (n / 1e3).ToString("0.#", CultureInfo.InvariantCulture) + "K",
+        < 1_000_000_000 => (n / 1e6).ToString("0.#", CultureInfo.InvariantCulture) + "M",
+        _ => (n / 1e9).ToString("0.#", CultureInfo.InvariantCulture) + "G",
+    };
 
     private static string Trim(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "…";
 }
