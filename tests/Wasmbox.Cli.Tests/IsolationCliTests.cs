@@ -56,6 +56,12 @@ public class IsolationCliTests
         var json = JsonDocument.Parse(File.ReadAllText(report)).RootElement;
         if (tier == "none") Assert.Equal(JsonValueKind.Null, json.GetProperty("peak_rss_bytes").ValueKind);
         else Assert.True(json.GetProperty("peak_rss_bytes").GetInt64() > 1 << 20, "a worker's peak RSS is at least a MiB");
+        // What the guest read and wrote, counted by the WASI host in every tier.
+        var io = json.GetProperty("io");
+        Assert.Equal(0, io.GetProperty("bytes_read").GetInt64());
+        Assert.Equal(19, io.GetProperty("bytes_written").GetInt64());
+        Assert.Equal(19, io.GetProperty("output_bytes").GetInt64());
+        Assert.Equal(JsonValueKind.Null, io.GetProperty("disk_written_bytes").ValueKind);
     }
 
     [Fact]

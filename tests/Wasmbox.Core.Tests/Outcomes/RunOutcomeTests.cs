@@ -21,7 +21,7 @@ public class RunOutcomeTests
     {
         var report = RunReport.From(new RunResult(RunOutcome.SetupFailed(SetupStage.Policy, "bad"), ResourceUsage.Zero, null));
         var json = System.Text.Json.JsonDocument.Parse(report.ToJson()).RootElement;
-        foreach (var field in new[] { "outcome", "exit_code", "trap", "message", "limits_hit", "wall_ms", "cpu_ms", "fuel_consumed", "peak_memory_bytes", "peak_rss_bytes", "module_sha256", "net" })
+        foreach (var field in new[] { "outcome", "exit_code", "trap", "message", "limits_hit", "wall_ms", "cpu_ms", "fuel_consumed", "peak_memory_bytes", "peak_rss_bytes", "module_sha256", "net", "io" })
             Assert.True(json.TryGetProperty(field, out _), $"report lacks {field}");
         Assert.Equal("setup_failed", json.GetProperty("outcome").GetString());
         Assert.Equal(125, json.GetProperty("exit_code").GetInt32());
