@@ -46,6 +46,12 @@ public sealed record LaunchRequest(string ModulePath, IReadOnlyList<string> Args
     /// </summary>
     public Jail.Workers.WorkerPool? Pool { get; init; }
 
+    /// <summary>
+    /// Told of each refusal the run's audit keeps (its first 256), as it happens, in every tier: on the guest's thread
+    /// in tier none, on the thread that reads the worker's frames in the others. The result carries them all again.
+    /// </summary>
+    public Action<Core.Outcomes.Refusal>? Refused { get; init; }
+
     /// <summary>Told, in one line, when the tier had to fall back (no bubblewrap, a host that refuses namespaces).</summary>
     public Action<string>? Notice { get; init; }
 }

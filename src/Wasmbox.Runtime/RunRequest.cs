@@ -81,6 +81,10 @@ public sealed record RunRequest(string ModulePath, IReadOnlyList<string> Args, S
     /// <summary>Whose CPU time <c>--cpu-time</c> and the report measure: the guest's thread in-process, the whole worker in a worker.</summary>
     public Native.CpuScope CpuScope { get; init; } = Native.CpuScope.Thread;
 
+    /// <summary>Told of each refusal the run's audit keeps (its first 256), as it happens, on the guest's thread: a worker
+    /// passes them on at once. The run's result carries them all as well.</summary>
+    public Action<Core.Outcomes.Refusal>? Refused { get; init; }
+
     /// <summary>Filled with a reader of the guest's counters while it runs (<c>wasmbox stats</c>); null when nobody asks.</summary>
     public LiveCounters? Live { get; init; }
 

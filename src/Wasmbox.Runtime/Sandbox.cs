@@ -135,6 +135,7 @@ public static class Sandbox
         }
         catch (SetupException e) { return Failed(e, module.Sha256); }
         using var wasiResources = wasiSession;
+        if (request.Refused is { } refused) wasiSession.OnRefusal(refused);
 
         var clock = Stopwatch.StartNew();
         // Time already spent since the sandbox started (a worker's start-up and load), which counts against the limit.

@@ -129,6 +129,7 @@ internal static class WorkerLoop
             SkipNetCheck = skipNetCheck,
             Trace = trace,
             Live = live,
+            Refused = refusal => TellParent(writer, FrameType.Refused, ProtocolJson.Serialize(refusal)),
             CpuScope = CpuScope.Process,
             BeforeStart = () => writer.Write(FrameType.Started, []),
             StartedAt = startedAt,

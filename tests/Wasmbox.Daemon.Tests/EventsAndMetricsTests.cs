@@ -120,6 +120,47 @@ public class EventsAndMetricsTests
         Assert.StartsWith("wasmbox: --filter 'colour=blue'", badErr);
     }
 
+    /// <summary>
+    /// A refused call is a <c>refused</c> event while the sandbox still runs (told by its worker as it happens), in the
+    /// jail too, and the run's end does not publish it a second time.
+    /// </summary>
+    [Theory]
+    [InlineData("process")]
+    [InlineData("jail")]
+    public async Task Refused_IsPublishedWhileTheSandboxRuns_AndOnceOnly(string tier)
+    {
+        RequireLinux();
+        if (tier == "jail" && !File.Exists("/usr/bin/bwrap")) Assert.Skip("the jail tier needs bubblewrap (apt-get install -y bubblewrap)");
+        using var tmp = new TempDir();
+        var ro = tmp.Dir("ro");
+        using var daemon = DaemonProcess.Start("--allow-grant", tmp.Path);
+        var spawn = daemon.Cli("spawn", "--isolation", tier, "--ro-dir", ro + "::/ro", "--name", "refused-" + tier, Guests.C("refuse_wait"), "/ro/new.txt", "60");
+        Assert.True(spawn.Exit == 0, spawn.Stderr);
+        var id = spawn.Stdout.Trim();
+
+        List<EventView> Refusals() => daemon.Cli("events", "--since", "0", "--no-follow", "--json", "--filter", $"sandbox={id}").Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSerializer.Deserialize(l, EventJson.Default.EventView)!)
+            .Where(e => e.Kind == "refused").ToList();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var seen = Refusals();
+        while (seen.Count == 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(100, Ct);
+            seen = Refusals();
+        }
+        var running = JsonSerializer.Deserialize((await daemon.SendAsync(HttpMethod.Get, $"v1/sandboxes/{id}")).Body, ApiJson.Default.SandboxView)!;
+
+        var refused = Assert.Single(seen);
+        Assert.Equal("running", running.State);
+        Assert.Equal(("path_open", "perm"), (refused.Call, refused.Errno));
+        Assert.Contains("new.txt", refused.Reason);
+        Assert.False(File.Exists(Path.Combine(ro, "new.txt")));
+        Assert.Equal(0, daemon.Cli("kill", id).Exit);
+        await daemon.WaitAsync(id);
+        Assert.Single(Refusals());
+        Assert.Equal(1, (await daemon.WaitAsync(id)).Report!.Refusals);
+    }
+
     [Fact]
     public async Task Metrics_ParseAsPrometheusTextAndCountWhatTheTestDid()
     {

@@ -34,4 +34,7 @@ public enum FrameType : byte
     OutputClosed = 0x47,
     /// <summary>JSON <see cref="WorkerUsage"/>: the answer to a <see cref="UsageAsk"/>; any number of them, each before the result.</summary>
     Usage = 0x48,
+    /// <summary>JSON <see cref="Outcomes.Refusal"/>: a refusal the run's audit kept, as it happens (at most
+    /// <see cref="Outcomes.RefusalAudit.MaxKept"/> per run; the result carries them all again).</summary>
+    Refused = 0x49,
 }

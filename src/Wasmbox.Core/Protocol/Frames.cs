@@ -11,7 +11,7 @@ public static class Frames
 {
     /// <summary>The version both sides must speak; carried in <see cref="WorkerHello"/> and <see cref="WorkerAssignment"/>.</summary>
     /// <remarks>3: the policy carries <c>allow_net</c> and the net limits, the result its <c>net</c> usage.
-    /// 4: <see cref="FrameType.UsageAsk"/> and <see cref="FrameType.Usage"/>; the result carries its <c>io</c>.</remarks>
+    /// 4: <see cref="FrameType.UsageAsk"/>, <see cref="FrameType.Usage"/> and <see cref="FrameType.Refused"/>; the result carries its <c>io</c>.</remarks>
     public const int ProtocolVersion = 4;
 
     /// <summary>Largest N (type byte + payload): 16 MiB of payload plus the type byte.</summary>
@@ -27,7 +27,7 @@ public static class Frames
     public static bool IsKnown(FrameType type) => type switch
     {
         FrameType.Assign or FrameType.Stdin or FrameType.StdinEnd or FrameType.Stop or FrameType.UsageAsk
-            or FrameType.Hello or FrameType.Started or FrameType.Result or FrameType.Fatal or FrameType.OutputClosed or FrameType.Usage => true,
+            or FrameType.Hello or FrameType.Started or FrameType.Result or FrameType.Fatal or FrameType.OutputClosed or FrameType.Usage or FrameType.Refused => true,
         _ => false,
     };
 
@@ -38,7 +38,7 @@ public static class Frames
     public static bool IsEmpty(FrameType type) => type is FrameType.StdinEnd or FrameType.Stop or FrameType.UsageAsk or FrameType.Started or FrameType.OutputClosed;
 
     /// <summary>Types whose payload is a JSON message.</summary>
-    public static bool IsJson(FrameType type) => type is FrameType.Assign or FrameType.Hello or FrameType.Result or FrameType.Usage;
+    public static bool IsJson(FrameType type) => type is FrameType.Assign or FrameType.Hello or FrameType.Result or FrameType.Usage or FrameType.Refused;
 
     /// <summary>The name used in messages: <c>Assign</c>, <c>Stdin</c>, or <c>0x7F</c> for an unknown value.</summary>
     public static string Name(FrameType type) => IsKnown(type) ? type.ToString() : $"0x{(byte)type:X2}";

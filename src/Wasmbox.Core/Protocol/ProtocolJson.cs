@@ -63,7 +63,7 @@ public static class ProtocolJson
     /// <summary>The metadata of a message type; the context also knows member types (string, lists), which are not messages.</summary>
     private static JsonTypeInfo<T> TypeInfo<T>() =>
         (typeof(T) == typeof(WorkerHello) || typeof(T) == typeof(WorkerAssignment) || typeof(T) == typeof(WorkerResult)
-            || typeof(T) == typeof(WorkerUsage)
+            || typeof(T) == typeof(WorkerUsage) || typeof(T) == typeof(Outcomes.Refusal)
             ? ProtocolJsonContext.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
             : null)
         ?? throw new ArgumentException($"{typeof(T).Name} is not a message of the worker protocol", nameof(T));
@@ -122,4 +122,5 @@ public static class ProtocolJson
 [JsonSerializable(typeof(WorkerAssignment))]
 [JsonSerializable(typeof(WorkerResult))]
 [JsonSerializable(typeof(WorkerUsage))]
+[JsonSerializable(typeof(Outcomes.Refusal))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -52,6 +52,7 @@ internal sealed class LaunchStarter(string dataDir, WorkerPool? pool = null) : I
             Stdout = new OutputTarget.ToStream(request.Stdout),
             Stderr = new OutputTarget.ToStream(request.Stderr),
             Pool = pool,
+            Refused = request.Refused,
         });
         return new Started(handle, stdinFile);
     }

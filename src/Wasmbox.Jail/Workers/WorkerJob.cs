@@ -33,6 +33,10 @@ public sealed record WorkerJob(
 
     /// <summary>Where a jailed run may take a pre-started worker from, when the job fits the pool's key; null starts its own.</summary>
     public WorkerPool? Pool { get; init; }
+
+    /// <summary>Told of each refusal the worker reports as it happens (its audit's kept ones, at most
+    /// <see cref="Core.Outcomes.RefusalAudit.MaxKept"/>), on the thread that reads the worker's frames.</summary>
+    public Action<Core.Outcomes.Refusal>? Refused { get; init; }
 }
 
 /// <summary>The guest's stdio as the parent sees it. The launcher never closes these.</summary>

@@ -313,6 +313,9 @@ public static class WorkerLauncher
         public LiveWorker? Live { get; set; }
 
         private volatile bool _startedSeen;
+        private int _refusalsTold;
+        /// <summary>The refusals the worker told as they happened: the audit of a run that ends without a result (killed).</summary>
+        private readonly List<Refusal> _told = [];
         private volatile bool _stdinTaken;
 
         /// <summary>
@@ -361,6 +364,14 @@ public static class WorkerLauncher
                         case FrameType.Usage:
                             Live?.Answered(ProtocolJson.Deserialize<WorkerUsage>(frame.Payload.Span).ToCounters());
                             break;
+                        case FrameType.Refused:
+                            // Bounded like the result's list: a worker cannot flood its parent's events.
+                            if (++_refusalsTold > RefusalAudit.MaxKept)
+                                throw new ProtocolException($"protocol: more than {RefusalAudit.MaxKept} refusals told during one run");
+                            var refusal = ProtocolJson.Deserialize<Refusal>(frame.Payload.Span);
+                            _told.Add(refusal);
+                            job.Refused?.Invoke(refusal);
+                            break;
                         case FrameType.OutputClosed:
                             StdoutWentAway();
                             break;
@@ -396,14 +407,19 @@ public static class WorkerLauncher
             var killedAt = Volatile.Read(ref _killedAtTicks);
             var wall = killedAt > 0 ? TimeSpan.FromTicks(killedAt) : _clock.Elapsed;
             if (Killed == KillReason.Stopped)
-                return new RunResult(RunOutcome.Killed("stopped at the caller's request"), new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, []), NullIfEmpty(job.ModuleSha256));
+                return new RunResult(RunOutcome.Killed("stopped at the caller's request"), new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, []), NullIfEmpty(job.ModuleSha256))
+                    { Refusals = ToldAudit() };
             EndedBeforeTheSandbox = !_startedSeen && result is null && fatal is null && Killed == KillReason.None && !_stdinTaken;
             // A deadline kill after the result only cut the worker's exit short (in the jail, bubblewrap's too): the worker
             // had stopped the guest at its limit itself, and its result says so.
             if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed or KillReason.Deadline)
                 return FromWorker(result, moduleInWorker);
-            return Explain(wall, helloSeen, fatal, moduleInWorker);
+            return Explain(wall, helloSeen, fatal, moduleInWorker) with { Refusals = ToldAudit() };
         }
+
+        /// <summary>The refusals told so far, as the audit of a run without a result (their total is what was told: past the
+        /// kept ones the worker tells nothing, so a killed run's count stops at <see cref="RefusalAudit.MaxKept"/>).</summary>
+        private RefusalAudit ToldAudit() => _told.Count == 0 ? RefusalAudit.None : new RefusalAudit([.. _told], _told.Count);
 
         private void StartStdinPump()
         {

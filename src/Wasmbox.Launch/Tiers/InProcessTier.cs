@@ -40,6 +40,7 @@ internal static class InProcessTier
                 Stop = stop,
                 TimeLimitStop = timeLimitStop,
                 EndProcess = request.EndProcess,
+                Refused = request.Refused,
             });
         }
         finally

@@ -81,6 +81,7 @@ internal static class WorkerTier
                 EpochChecks = Runtime.Engines.EngineSettings.For(policy, Runtime.Engines.TimeLimitStops.In(tier)).Epoch,
                 Started = started,
                 Pool = request.Pool,
+                Refused = request.Refused,
             };
             return WorkerLauncher.Run(job, tier, new WorkerIo(stdin, stdout.Output, stderr.Output), tierWasChosen ? null : notice, stop);
         }

@@ -65,4 +65,7 @@ public interface IWasiSession : IDisposable
 
     /// <summary>The size of the guest's memory at its latest WASI call (0 before its first); readable from another thread.</summary>
     long MemoryBytesSeen => 0;
+
+    /// <summary>Has <paramref name="kept"/> told of each refusal the audit keeps, as it happens (nothing for a WASI that cannot tell).</summary>
+    void OnRefusal(Action<Core.Outcomes.Refusal> kept) { }
 }

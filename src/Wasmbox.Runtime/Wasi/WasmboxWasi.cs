@@ -99,6 +99,8 @@ public sealed partial class WasmboxWasi : IWasiBinding
 
         public long MemoryBytesSeen => store.MemoryBytesSeen;
 
+        public void OnRefusal(Action<Refusal> kept) => context.Refusals.Kept = kept;
+
         public void Dispose() => context.Dispose();
     }
 

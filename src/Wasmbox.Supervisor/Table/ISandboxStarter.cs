@@ -25,7 +25,12 @@ public interface ISandboxStarter
 /// <param name="Stdin">The guest's whole stdin, or null for an empty one (spawned sandboxes never inherit the daemon's).</param>
 public sealed record SandboxStartRequest(
     string Id, string ModuleFile, string ModuleSha256, string Argv0, IReadOnlyList<string> Args, SandboxPolicy Policy,
-    Stream Stdout, Stream Stderr, byte[]? Stdin);
+    Stream Stdout, Stream Stderr, byte[]? Stdin)
+{
+    /// <summary>For the starter to call with each refusal the run's audit keeps, as it happens (the <c>refused</c> events);
+    /// a starter that cannot tell leaves it, and the supervisor publishes them from the result at the run's end.</summary>
+    public Action<Refusal>? Refused { get; init; }
+}
 
 /// <summary>A started sandbox.</summary>
 public interface IStartedSandbox

@@ -172,10 +172,19 @@ public sealed partial class Supervisor : IAsyncDisposable
         var spec = live.Spec;
         IStartedSandbox handle;
         live.RunStartedAt = _time.GetUtcNow();
+        int run;
+        lock (_gate)
+        {
+            run = live.Run;
+            live.RefusalsPublished = 0;
+        }
         try
         {
             handle = _starter.Start(new SandboxStartRequest(live.Id, spec.ModulePath, live.ModuleSha256, spec.Argv0, spec.Args, spec.Policy,
-                live.Sink.Stdout, live.Sink.Stderr, spec.Stdin));
+                live.Sink.Stdout, live.Sink.Stderr, spec.Stdin)
+            {
+                Refused = refusal => PublishRefusal(live, run, refusal),
+            });
         }
         catch (Exception e)
         {
@@ -514,10 +523,29 @@ public sealed partial class Supervisor : IAsyncDisposable
         Ended(live);
     }
 
-    /// <summary>A run's end as events: one limit_hit per limit, one refused per kept refusal, then exited or killed.</summary>
-    private void PublishEnd(Live live, RunResult result) =>
-        Events.PublishAll([.. SandboxEvent.LimitsHitBy(live.Id, live.Name, result), .. SandboxEvent.RefusedBy(live.Id, live.Name, result),
+    /// <summary>
+    /// A run's end as events: one limit_hit per limit, one refused per kept refusal not already published while the run
+    /// ran (<see cref="PublishRefusal"/>), then exited or killed.
+    /// </summary>
+    private void PublishEnd(Live live, RunResult result)
+    {
+        int told;
+        lock (_gate) told = live.RefusalsPublished;
+        Events.PublishAll([.. SandboxEvent.LimitsHitBy(live.Id, live.Name, result), .. SandboxEvent.RefusedBy(live.Id, live.Name, result).Skip(told),
             SandboxEvent.Ended(live.Id, live.Name, result) with { Run = live.Run }]);
+    }
+
+    /// <summary>A refusal of run <paramref name="run"/>, told by its starter as it happened: published at once as a <c>refused</c> event.</summary>
+    private void PublishRefusal(Live live, int run, Refusal refusal)
+    {
+        lock (_gate)
+        {
+            // Why: the kept refusals are told in order, before the run's result; one told after it (or of another run) is left to the end.
+            if (live.Run != run || live.RefusalsPublished >= RefusalAudit.MaxKept) return;
+            live.RefusalsPublished++;
+        }
+        Events.Publish(SandboxEvent.Refused(live.Id, live.Name, refusal.Call, refusal.Reason) with { Errno = refusal.Errno });
+    }
 
     private void Ended(Live live)
     {
@@ -595,6 +623,8 @@ public sealed partial class Supervisor : IAsyncDisposable
         public Task? Observer { get; set; }
         /// <summary>The current run's number (1, then one more per restart).</summary>
         public int Run { get; set; } = 1;
+        /// <summary>The current run's refusals already published as they happened (the first ones its audit kept).</summary>
+        public int RefusalsPublished { get; set; }
         public DateTimeOffset RunStartedAt { get; set; }
         /// <summary>Runs in a row that ended before <see cref="RestartPolicy.HealthyRun"/>: the backoff's step.</summary>
         public int QuickEnds { get; set; }
