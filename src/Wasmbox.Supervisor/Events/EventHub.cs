@@ -42,16 +42,28 @@ public sealed class EventHub
     private long _seq;
     private bool _completed;
 
-    public EventHub(TimeProvider? time = null, int history = DefaultHistory, int subscriberBuffer = DefaultSubscriberBuffer)
+    /// <param name="firstSeq">The first event's number. A daemon numbers its events above every earlier daemon's on the same
+    /// data dir (<see cref="SeqBase"/>), so a client resuming with an older number is told of the gap, never given
+    /// numbers it has seen before for other events.</param>
+    public EventHub(TimeProvider? time = null, int history = DefaultHistory, int subscriberBuffer = DefaultSubscriberBuffer, long firstSeq = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(history, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(subscriberBuffer, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstSeq, 1);
+        _seq = firstSeq - 1;
         _time = time ?? TimeProvider.System;
         _history = new SandboxEvent[history];
         SubscriberBuffer = subscriberBuffer;
     }
 
     public int SubscriberBuffer { get; }
+
+    /// <summary>
+    /// The first event number of the <paramref name="daemonStart"/>-th daemon on a data dir: 1 for the first, then 2^32
+    /// further for each (room for four billion events a daemon, and for two million daemon starts below 2^53, the largest
+    /// integer a JavaScript client reads exactly).
+    /// </summary>
+    public static long SeqBase(long daemonStart) => ((daemonStart - 1) << 32) + 1;
 
     /// <summary>The sequence number of the newest event (0 before the first).</summary>
     public long LastSeq { get { lock (_gate) return _seq; } }

@@ -89,6 +89,13 @@ public sealed class StateStore : IDisposable
             PRIMARY KEY (sandbox_id, run, seq)
         ) STRICT;
         """,
+        // 2: each opening of the database by a daemon, numbered, so that its events can be numbered above every earlier daemon's.
+        """
+        CREATE TABLE daemon_starts (
+            n   INTEGER PRIMARY KEY AUTOINCREMENT,
+            at  INTEGER NOT NULL
+        ) STRICT;
+        """,
     ];
 
     /// <summary>The schema version this build writes and understands.</summary>
@@ -271,6 +278,11 @@ public sealed class StateStore : IDisposable
     }
 
     /// <summary>backoff → running as run <paramref name="run"/>: the record shows the new run, its predecessors stay in runs.</summary>
+    /// <summary>Records that a daemon opened the database and returns its number: 1 for the first, one more each time, never reused.</summary>
+    public long RecordDaemonStart(DateTimeOffset at) => Locked(() => Convert.ToInt64(
+        Scalar("INSERT INTO daemon_starts (at) VALUES ($at) RETURNING n", ("$at", at.ToUnixTimeMilliseconds())),
+        System.Globalization.CultureInfo.InvariantCulture));
+
     public bool MarkRestarted(string id, int run, DateTimeOffset startedAt, string? workerInfo) => Locked(() => Execute(
         """
         UPDATE sandboxes SET state = 'running', run = $run, started_at = $at, finished_at = NULL, exit_status = NULL, report = NULL,

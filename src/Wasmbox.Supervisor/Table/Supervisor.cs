@@ -45,7 +45,7 @@ public sealed partial class Supervisor : IAsyncDisposable
         Logs = new LogStore(state, options.Logs, options.Time);
         Modules = new ModuleStore(dataDir, options.MaxModuleBytes);
         LostAtOpen = lost;
-        Events = new EventHub(options.Time);
+        Events = new EventHub(options.Time, firstSeq: EventHub.SeqBase(state.RecordDaemonStart(options.Time.GetUtcNow())));
     }
 
     public string DataDir { get; }

@@ -51,6 +51,54 @@ public class SupervisorEventsTests
         Assert.Equal(65536, end.PeakMemoryBytes);
     }
 
+    /// <summary>A refusal its starter tells while the run runs is published at once; the run's end publishes only the kept refusals not told.</summary>
+    [Fact]
+    public async Task Refusal_ToldWhileRunning_IsPublishedAtOnce_AndNotAgainAtTheEnd()
+    {
+        await using var f = await Fixture.OpenAsync();
+        using var events = f.Supervisor.Events.Subscribe();
+        FakeSandbox? sandbox = null;
+        f.Starter.Behaviour = r => sandbox = new FakeSandbox(r);
+        var first = new Refusal("path_open", "'/ro/a': write access in a read-only grant", "perm");
+        var second = new Refusal("sock_connect", "10.0.0.1:80 is outside every --allow-net rule", "acces");
+
+        var id = f.Supervisor.Create(f.Request("told")).Id;
+        sandbox!.Request.Refused!(first);
+        var live = Drain(events);
+        sandbox.End(new RunResult(RunOutcome.Exited(0), ResourceUsage.Zero, null) { Refusals = new RefusalAudit([first, second], 7) });
+        await f.Supervisor.WaitAsync(id, Ct).WaitAsync(Patience, Ct);
+        var atEnd = Drain(events);
+
+        Assert.Equal([EventKind.Created, EventKind.Started, EventKind.Refused], live.Select(e => e.Kind));
+        Assert.Equal(("path_open", "perm"), (live[2].Call, live[2].Errno));
+        Assert.Equal([EventKind.Refused, EventKind.Exited], atEnd.Select(e => e.Kind));
+        Assert.Equal("sock_connect", atEnd[0].Call);
+        Assert.Equal(5, atEnd[1].RefusalsNotKept);
+    }
+
+    /// <summary>A daemon numbers its events above every earlier daemon's on the data dir, so a resume with an old number sees a gap, never reused numbers.</summary>
+    [Fact]
+    public async Task EventNumbers_OfTheNextDaemon_StartAboveThePreviousOnes()
+    {
+        using var dir = new TempDir("wasmbox-seq");
+        long firstRun, secondRun;
+        await using (var one = await global::Wasmbox.Supervisor.Table.Supervisor.OpenAsync(dir.Path, new FakeStarter()))
+        {
+            one.Events.Publish(SandboxEvent.PoolEmpty("jail", "x"));
+            firstRun = one.Events.LastSeq;
+        }
+        await using (var two = await global::Wasmbox.Supervisor.Table.Supervisor.OpenAsync(dir.Path, new FakeStarter()))
+        {
+            using var resume = two.Events.Subscribe(after: firstRun);
+            two.Events.Publish(SandboxEvent.PoolEmpty("jail", "y"));
+            secondRun = two.Events.LastSeq;
+            Assert.NotNull(resume.Gap);
+        }
+
+        Assert.Equal(1, firstRun);
+        Assert.Equal((1L << 32) + 1, secondRun);
+    }
+
     [Fact]
     public async Task Kill_RunningSandbox_EndsWithKilledEvent()
     {
