@@ -21,6 +21,7 @@ public sealed class LiveWorker
     private TaskCompletionSource _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private GuestCounters? _guest;
     private Action? _ask;
+    private int _unanswered;
     private volatile bool _ended;
 
     internal LiveWorker(Process process, WorkerCgroup? cgroup, long? memoryLimit)
@@ -64,6 +65,7 @@ public sealed class LiveWorker
             ask = _ask;
         }
         if (_ended || ask is null) return;
+        Interlocked.Increment(ref _unanswered);
         try { ask(); }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -76,6 +78,20 @@ public sealed class LiveWorker
     internal void Assigned(Action ask)
     {
         lock (_gate) _ask = ask;
+    }
+
+    /// <summary>
+    /// Takes one question off the worker's account for a <c>Usage</c> frame it sent; false when nothing was asked (a worker
+    /// that sends figures unasked is broken or compromised, and would only make its parent parse JSON for nothing).
+    /// </summary>
+    internal bool TakeQuestion()
+    {
+        while (true)
+        {
+            var open = Volatile.Read(ref _unanswered);
+            if (open == 0) return false;
+            if (Interlocked.CompareExchange(ref _unanswered, open - 1, open) == open) return true;
+        }
     }
 
     /// <summary>The worker's answer; null when it had no running guest to count (before the instance, after the run).</summary>

@@ -362,7 +362,8 @@ public static class WorkerLauncher
                             _startedSeen = true;
                             break;
                         case FrameType.Usage:
-                            Live?.Answered(ProtocolJson.Deserialize<WorkerUsage>(frame.Payload.Span).ToCounters());
+                            if (Live?.TakeQuestion() != true) throw new ProtocolException("protocol: a Usage frame nobody asked for");
+                            Live.Answered(ProtocolJson.Deserialize<WorkerUsage>(frame.Payload.Span).ToCounters());
                             break;
                         case FrameType.Refused:
                             // Bounded like the result's list: a worker cannot flood its parent's events.
