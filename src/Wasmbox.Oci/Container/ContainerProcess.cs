@@ -56,6 +56,9 @@ internal static class ContainerProcess
                 var state = store.Read(id);
                 var bundle = BundleReader.Read(state.Bundle);
                 plan = PolicyMapping.Map(bundle);
+                // create started this process inside the namespace; a mismatch would put the guest's sockets elsewhere.
+                if (NamespacePaths.NetworkPath(bundle.Config) is { } netns && !NamespacePaths.IsCurrentNetwork(netns))
+                    throw new OciException($"the container process is not in the network namespace {netns} it was started in; refusing to run the guest outside it");
                 cgroup = ContainerCgroup.Join(bundle.Config.Linux?.CgroupsPath, bundle.Config.Linux?.Resources);
                 if (cgroup is not null)
                 {
