@@ -46,6 +46,36 @@ public sealed partial class NamespaceTests
     }
 
     [Fact]
+    public void Create_NetworkNamespacePath_TheListenerIsOpenedInsideIt()
+    {
+        Jail.Require();
+        using var netns = NetNamespace.Start();
+        var port = FreeHostPort();
+        // echo_server.wat accepts on fd 3, the first preopen when nothing is granted; in a container the rootfs is fd 3
+        // and the first listener fd 4.
+        using var bundle = new TestBundle("/echo_server.wat").Annotate("run.oci.handler", "wasm").Annotate("io.wasmbox.listen", $"127.0.0.1:{port}");
+        File.WriteAllText(Path.Combine(bundle.Rootfs, "echo_server.wat"),
+            File.ReadAllText(Guests.Wat("echo_server")).Replace("(call $accept (i32.const 3)", "(call $accept (i32.const 4)", StringComparison.Ordinal));
+        AddNamespace(bundle, "network", netns.Path("net"));
+        using var oci = new OciRuntime();
+        var pid = oci.Create(bundle.Save(), "listener");
+        oci.Ok("start", "listener");
+
+        // A client made inside the namespace reaches the guest; the host's 127.0.0.1 has nothing on that port.
+        var echoed = netns.Run(() =>
+        {
+            using var client = Poll.Until(() => TryConnect(port), c => c is not null, ExitLimit) ?? throw new TimeoutException($"nothing listens on 127.0.0.1:{port} in the namespace");
+            client.Send("ping"u8);
+            var buffer = new byte[16];
+            return System.Text.Encoding.ASCII.GetString(buffer, 0, client.Receive(buffer));
+        });
+        Assert.Equal("ping", echoed);
+        Assert.Null(TryConnect(port));
+        Assert.Equal(4, OciRuntime.WaitExit(pid, ExitLimit));
+        oci.Ok("delete", "listener");
+    }
+
+    [Fact]
     public void Create_NoNamespacePath_TheGuestConnectsOnTheHost()
     {
         // The control for the test above: the same guest without the path reaches the host's server.
@@ -92,6 +122,29 @@ public sealed partial class NamespaceTests
         Assert.Equal(1, r.ExitCode);
         Assert.StartsWith("wasmbox: annotation io.wasmbox.allow-net: allow-net[1] 'nonsense': no HOST:PORTS; write [connect|bind:]HOST:PORTS", r.Stderr);
         Assert.False(Directory.Exists(Path.Combine(oci.Root, "wasmbox@oci", "containers", "badnet")));
+    }
+
+    private static int FreeHostPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>A connected socket to 127.0.0.1:PORT in the calling thread's network namespace, or null when refused.</summary>
+    private static System.Net.Sockets.Socket? TryConnect(int port)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            socket.Connect(IPAddress.Loopback, port);
+            return socket;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
     }
 
     /// <summary>net.wasm echoing MSG through 127.0.0.1:PORT, allowed by the io.wasmbox.allow-net annotation.</summary>
