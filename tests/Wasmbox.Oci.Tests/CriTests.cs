@@ -98,6 +98,124 @@ public sealed partial class CriTests : IClassFixture<CriTests.Host>
         }
     }
 
+    [Fact]
+    public void Pod_PodNetwork_TheWasmContainerListensInThePodsNetworkNamespace()
+    {
+        if (CriHost.PodNetworkSkipReason is { } why) Assert.Skip(why);
+        var runtime = _cri.Runtime;
+        var logs = _cri.Dir.Dir("pod-logs-" + Guid.NewGuid().ToString("N")[..8]);
+        var pod = PodConfig(logs, NamespaceMode.Pod);
+        // The wasm annotations are the pod's (pod_annotations copies io.wasmbox.* onto its containers' config.json).
+        pod.Annotations["io.wasmbox.allow-net"] = "bind:127.0.0.1:*";
+        var podId = runtime.RunPodSandbox(new RunPodSandboxRequest { Config = pod, RuntimeHandler = CriHost.Handler }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken).PodSandboxId;
+        var removed = false;
+        try
+        {
+            var pause = Pid(runtime.PodSandboxStatus(new PodSandboxStatusRequest { PodSandboxId = podId, Verbose = true }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken).Info);
+            var podNet = NetLink(pause);
+            Assert.NotEqual(NetLink(Environment.ProcessId), podNet);
+
+            // net.wasm binds 127.0.0.1 port 0 through the broker, prints the port, echoes one connection and exits.
+            var config = Container("serve", "/net.wasm", ["serve", "127.0.0.1", "0"], network: NamespaceMode.Pod);
+            var id = runtime.CreateContainer(new CreateContainerRequest { PodSandboxId = podId, Config = config, SandboxConfig = pod }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken).ContainerId;
+            runtime.StartContainer(new StartContainerRequest { ContainerId = id }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+            var logPath = Status(id).LogPath;
+            var listening = Poll.Until(() => File.Exists(logPath) ? File.ReadAllLines(logPath).Select(l => CriLogLine().Match(l)).Where(m => m.Success).Select(m => m.Groups[4].Value).FirstOrDefault(t => t.StartsWith("listening ", StringComparison.Ordinal)) : null,
+                l => l is not null, ExitLimit);
+            Assert.True(listening is not null, $"the guest never listened: {Describe(Status(id))}");
+            var port = int.Parse(listening["listening ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+            // The container process (the broker's home) is in the pod's namespace, which the CRI gave it by path.
+            var container = Pid(runtime.ContainerStatus(new ContainerStatusRequest { ContainerId = id, Verbose = true }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken).Info);
+            Assert.Equal(podNet, NetLink(container));
+            // Reachable on the pod's 127.0.0.1, not on the node's.
+            Assert.Equal("ping", InNetworkOf(pause, () => Echo(port, "ping")));
+            Assert.Null(TryConnect(port));
+            var served = Poll.Until(() => Status(id), st => st.State == ContainerState.ContainerExited, ExitLimit);
+            Assert.True(served.ExitCode == 0, Describe(served));
+            Assert.Contains(("stdout", "served"), LogLines(served, logs));
+
+            runtime.StopPodSandbox(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+            runtime.RemovePodSandbox(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+            removed = true;
+            AssertNothingLeft(podId);
+        }
+        finally
+        {
+            if (!removed)
+            {
+                try
+                {
+                    runtime.StopPodSandbox(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+                    runtime.RemovePodSandbox(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+                }
+                catch (Grpc.Core.RpcException) { }
+            }
+        }
+    }
+
+    /// <summary>The pid in a verbose status's <c>info</c> (containerd writes it as JSON under the key "info").</summary>
+    private static int Pid(Google.Protobuf.Collections.MapField<string, string> info)
+    {
+        Assert.True(info.TryGetValue("info", out var json), "no verbose info in the status");
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("pid").GetInt32();
+    }
+
+    private static string? NetLink(int pid) => new FileInfo($"/proc/{pid}/ns/net").LinkTarget;
+
+    /// <summary>Runs <paramref name="work"/> on a thread of its own inside <paramref name="pid"/>'s network namespace.</summary>
+    private static T InNetworkOf<T>(int pid, Func<T> work)
+    {
+        T? result = default;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var ns = File.OpenHandle($"/proc/{pid}/ns/net");
+                if (Setns((int)ns.DangerousGetHandle(), 0x40000000) != 0) throw new InvalidOperationException($"setns: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+                result = work();
+            }
+            catch (Exception e) { failure = e; }
+        });
+        thread.Start();
+        thread.Join();
+        if (failure is not null) throw new InvalidOperationException($"in the network namespace of {pid}: {failure.Message}", failure);
+        return result!;
+    }
+
+    private static string Echo(int port, string text)
+    {
+        using var client = TryConnect(port) ?? throw new InvalidOperationException($"nothing listens on 127.0.0.1:{port}");
+        client.Send(System.Text.Encoding.ASCII.GetBytes(text));
+        client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        var buffer = new byte[64];
+        var total = 0;
+        int n;
+        while ((n = client.Receive(buffer, total, buffer.Length - total, System.Net.Sockets.SocketFlags.None)) > 0) total += n;
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, total);
+    }
+
+    private static System.Net.Sockets.Socket? TryConnect(int port)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        try
+        {
+            socket.Connect(System.Net.IPAddress.Loopback, port);
+            socket.ReceiveTimeout = 10_000;
+            return socket;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            socket.Dispose();
+            return null;
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static partial int Setns(int fd, int nstype);
+
     private void AssertNothingLeft(string podId)
     {
         Assert.Empty(_cri.Runtime.ListContainers(new ListContainersRequest { Filter = new ContainerFilter { PodSandboxId = podId } }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken).Containers);
@@ -115,8 +233,8 @@ public sealed partial class CriTests : IClassFixture<CriTests.Host>
         Assert.True(mounts.Count == 0, $"mounts left behind: {string.Join(", ", mounts)}");
     }
 
-    /// <summary>A pod on the host's network (no CNI), its containers' cgroups under the host's parent; the wasm annotation on the pod, as crun's docs put it.</summary>
-    private PodSandboxConfig PodConfig(string logDirectory)
+    /// <summary>A pod on the host's network (no CNI) or its own, its containers' cgroups under the host's parent; the wasm annotation on the pod, as crun's docs put it.</summary>
+    private PodSandboxConfig PodConfig(string logDirectory, NamespaceMode network = NamespaceMode.Node)
     {
         var pod = new PodSandboxConfig
         {
@@ -125,7 +243,7 @@ public sealed partial class CriTests : IClassFixture<CriTests.Host>
             Linux = new LinuxPodSandboxConfig
             {
                 CgroupParent = _cri.CgroupParent,
-                SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Node } },
+                SecurityContext = new LinuxSandboxSecurityContext { NamespaceOptions = new NamespaceOption { Network = network } },
             },
         };
         // pod_annotations copies it onto the sandbox too: wasmbox-oci must still hand the pause container to runc.
@@ -133,7 +251,7 @@ public sealed partial class CriTests : IClassFixture<CriTests.Host>
         return pod;
     }
 
-    private ContainerConfig Container(string name, string module, string[] args, (string Key, string Value)[]? env = null, long memory = 0)
+    private ContainerConfig Container(string name, string module, string[] args, (string Key, string Value)[]? env = null, long memory = 0, NamespaceMode network = NamespaceMode.Node)
     {
         var config = new ContainerConfig
         {
@@ -143,7 +261,7 @@ public sealed partial class CriTests : IClassFixture<CriTests.Host>
             Linux = new LinuxContainerConfig
             {
                 Resources = new LinuxContainerResources { MemoryLimitInBytes = memory, CpuPeriod = 100_000, CpuQuota = 50_000 },
-                SecurityContext = new LinuxContainerSecurityContext { NamespaceOptions = new NamespaceOption { Network = NamespaceMode.Node } },
+                SecurityContext = new LinuxContainerSecurityContext { NamespaceOptions = new NamespaceOption { Network = network } },
             },
         };
         config.Command.Add(module);

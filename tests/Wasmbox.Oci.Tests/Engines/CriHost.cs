@@ -13,7 +13,7 @@ namespace Wasmbox.Oci.Tests.Engines;
 /// </summary>
 /// <remarks>
 /// Everything is private to a temp folder: config, root, state, the gRPC socket, both handlers' runc roots (the shim's
-/// <c>options.Root</c>), the CNI folders (empty: pods use the host network, so no CNI plugin is ever run), and the
+/// <c>options.Root</c>), the CNI config (a bridge of its own, see <see cref="WriteCniConfig"/>), and the
 /// CRI streaming server (127.0.0.1, a port the kernel picks), so two test runs on one machine never meet.
 /// <see cref="Dispose"/> works even after a failed test: it kills whatever is left in the pods' cgroup parent, stops
 /// the shims and containerd by their pids, unmounts what containerd mounted below the temp folder, then removes it.
@@ -121,9 +121,9 @@ internal sealed partial class CriHost : IDisposable
               stream_server_address = "127.0.0.1"
               stream_server_port = "0"
             [{cri}.cni]
-              # Empty: the test pods use the host's network, so no CNI plugin runs (containerd logs that it found no config).
-              bin_dir = "{_dir.Dir("cni-bin")}"
-              conf_dir = "{_dir.Dir("cni-conf")}"
+              # Debian's containernetworking-plugins; the one network is ours (see WriteCniConfig).
+              bin_dir = "{CniBin}"
+              conf_dir = "{WriteCniConfig()}"
             [{cri}.containerd]
               default_runtime_name = "runc"
             [{cri}.containerd.runtimes.runc]
@@ -161,6 +161,38 @@ internal sealed partial class CriHost : IDisposable
             Assert.True(seen is not null, $"the CRI does not see the imported image {image}");
         }
         return null;
+    }
+
+    /// <summary>Debian's CNI plugins (containernetworking-plugins), for the pods on a network of their own.</summary>
+    public const string CniBin = "/usr/lib/cni";
+
+    /// <summary>The bridge the pod network's veths hang on: made by the bridge plugin, deleted by <see cref="Dispose"/>.</summary>
+    public string Bridge { get; } = "wbk" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>The one pod's address on the test network (static IPAM: one pod on it at a time).</summary>
+    public const string PodAddress = "10.254.77.2";
+
+    /// <summary>Whether pods can have a network of their own here (the CNI plugins are installed).</summary>
+    public static string? PodNetworkSkipReason =>
+        File.Exists(Path.Combine(CniBin, "bridge")) && File.Exists(Path.Combine(CniBin, "static")) && File.Exists(Path.Combine(CniBin, "loopback"))
+            ? null
+            : $"a pod network needs the CNI plugins in {CniBin} (apt-get install -y containernetworking-plugins; test.sh does this as root)";
+
+    /// <summary>
+    /// The pod network: a bridge of the test's own with no uplink, no gateway and no masquerading (nothing on the host
+    /// but the bridge and the pod's veth changes), and a static address, so no IPAM state is written to the host's
+    /// /var/lib/cni. Host-network pods ignore it.
+    /// </summary>
+    private string WriteCniConfig()
+    {
+        var dir = _dir.Dir("cni-conf");
+        File.WriteAllText(Path.Combine(dir, "10-wasmbox-test.conflist"), $$$"""
+            {"cniVersion": "0.4.0", "name": "wasmbox-test", "plugins": [
+              {"type": "bridge", "bridge": "{{{Bridge}}}", "isGateway": false, "ipMasq": false,
+               "ipam": {"type": "static", "addresses": [{"address": "{{{PodAddress}}}/24"}]}}]}
+
+            """);
+        return dir;
     }
 
     private VersionResponse? TryVersion()
@@ -215,7 +247,14 @@ internal sealed partial class CriHost : IDisposable
             daemon.Dispose();
             RemoveCgroupTree();
             UnmountBelow(_dir.Path);
-            foreach (var dir in new[] { "/run/containerd/s", "/run/containerd/fifo", "/run/containerd" })
+            if (Directory.Exists($"/sys/class/net/{Bridge}"))
+            {
+                var ip = new[] { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" }.FirstOrDefault(File.Exists);
+                if (ip is not null) Exec.Run(ip, ["link", "delete", Bridge], TimeSpan.FromSeconds(10));
+            }
+            // What cannot be moved into the temp folder: the shims' sockets, the pods' network namespaces (/run/netns) and
+            // libcni's result cache; all emptied by their owners, the folders removed when empty.
+            foreach (var dir in new[] { "/run/containerd/s", "/run/containerd/fifo", "/run/containerd", "/run/netns", "/var/lib/cni/results", "/var/lib/cni" })
             {
                 try { if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir); }
                 catch (IOException) { }

@@ -12,7 +12,7 @@ internal sealed class PodmanHost : IDisposable
     public const string Podman = "/usr/bin/podman";
 
     /// <summary>The guests in <see cref="WasmImage"/>, each at /NAME.wasm; its CMD is /hello.wasm and it sets ENV FROM_IMAGE=image-env.</summary>
-    public static readonly string[] ImageGuests = ["hello", "exit_code", "args_env", "files", "memhog", "spin"];
+    public static readonly string[] ImageGuests = ["hello", "exit_code", "args_env", "files", "memhog", "spin", "net"];
 
     /// <remarks>A short prefix: podman refuses a runroot longer than 50 characters, and this gives /tmp/wbp-&lt;32 hex&gt;/run (45).</remarks>
     private readonly TempDir _dir = new("wbp");
