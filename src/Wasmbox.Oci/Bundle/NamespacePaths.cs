@@ -10,8 +10,8 @@ namespace Wasmbox.Oci.Bundle;
 /// under <c>/var/run/netns</c>. What each means for a wasm container:
 /// <list type="bullet">
 /// <item><c>network</c>: joined. The container process is started inside it (see <see cref="Container.ContainerSpawner"/>),
-/// so what the sandbox opens on the network for the guest — the jail's network broker's sockets and name lookups,
-/// which live in the container process — is opened there. The worker keeps a namespace of its own (bubblewrap's
+/// so what the sandbox opens on the network for the guest — the jail's network broker's sockets, its name-lookup
+/// queries and the <c>io.wasmbox.listen</c> listeners, all made by the container process — is opened there. The worker keeps a namespace of its own (bubblewrap's
 /// <c>--unshare-all</c>: loopback only) and gets its sockets from the broker; in the process tier it inherits the
 /// container process's, the joined one.</item>
 /// <item>every other type: not joined, logged as ignored with the reason (<see cref="Ignored"/>): a WASI guest cannot
