@@ -58,9 +58,10 @@ internal static class ContainerSpawner
     /// <see cref="Spawn"/> from a thread of its own that has joined <paramref name="network"/> first.
     /// </summary>
     /// <remarks>
-    /// Why a thread: setns(2) moves only the calling thread, and .NET's other threads (the thread pool, where the
-    /// network broker runs) would stay where they are. A process forked by that thread starts wholly inside the
-    /// namespace, every thread of it, and so does everything it starts. The thread ends right after; create exits soon.
+    /// Why here and not in the container process: setns(2) moves only the calling thread, and a .NET process has threads
+    /// before Main runs; the thread pool, where the network broker's loop runs, would stay outside. A process forked by a
+    /// thread that has joined starts wholly inside the namespace, every thread of it, and so does everything it starts.
+    /// Why a thread of its own: the namespace stays with that thread, which ends right after; create's others stay out.
     /// </remarks>
     private static (Process, AnonymousPipeServerStream) SpawnInNetwork(SafeFileHandle network, ProcessStartInfo start, string id, int preserveFds, int? terminal)
     {
