@@ -15,15 +15,22 @@ public sealed partial class NamespaceTests
 {
     private static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public void Create_NetworkNamespacePath_TheGuestConnectsInsideItAndNotOnTheHost()
+    /// <remarks>
+    /// Both worker tiers: the jail's worker has a network namespace of its own (loopback only) and gets its sockets from
+    /// the broker in the container process; the process tier's worker is the container process's child and inherits
+    /// the joined namespace.
+    /// </remarks>
+    [Theory]
+    [InlineData("jail")]
+    [InlineData("process")]
+    public void Create_NetworkNamespacePath_TheGuestConnectsInsideItAndNotOnTheHost(string isolation)
     {
-        Jail.Require();
+        if (isolation == "jail") Jail.Require();
         using var netns = NetNamespace.Start();
         // The same address and port twice: on the host's loopback and on the namespace's own.
         using var host = new TcpEchoServer(IPAddress.Loopback);
         using var inside = netns.Run(() => new TcpEchoServer(IPAddress.Loopback, host.Port, sink: false));
-        using var bundle = NetBundle(host.Port, "hello-from-the-pod");
+        using var bundle = NetBundle(host.Port, "hello-from-the-pod").Annotate("io.wasmbox.isolation", isolation);
         AddNamespace(bundle, "network", netns.Path("net"));
         AddNamespace(bundle, "uts", netns.Path("uts"));
         using var oci = new OciRuntime();
