@@ -83,6 +83,34 @@ public sealed partial class NamespaceTests
     }
 
     [Fact]
+    public void Create_NetworkNamespaceWithoutPath_ANewOneWithLoopbackAndNothingOfTheHosts()
+    {
+        // podman --network none and ctr's default: {"type": "network"} without a path asks for a new namespace.
+        Jail.Require();
+        if (Environment.UserName != "root") Assert.Skip("a new network namespace needs root (CAP_SYS_ADMIN)");
+        using var host = new TcpEchoServer(IPAddress.Loopback);
+        using var bundle = NetBundle(host.Port, "hello");
+        AddNamespace(bundle, "network", "");
+        using var oci = new OciRuntime();
+        var pid = oci.Create(bundle.Save(), "newnet");
+        Assert.NotEqual(NetNamespace.Link(Environment.ProcessId), NetNamespace.Link(pid));
+        // Only loopback (and it is up: the refused connect below would be ENETUNREACH on a loopback that is down).
+        Assert.Equal(["lo"], NetDevices(pid));
+        oci.Ok("start", "newnet");
+        Assert.Equal(1, OciRuntime.WaitExit(pid, ExitLimit));
+        // The guest's connect, allowed by policy, is refused inside the new namespace (WASI ECONNREFUSED, 14) and never
+        // reached the host's server on the same address and port.
+        Assert.Contains("connect=14", oci.GuestStdout("newnet").Split('\n'));
+        Assert.Equal(0, host.Accepted);
+        Assert.Contains(oci.LogLines(), l => l.GetProperty("msg").GetString()!.StartsWith("linux.namespaces: network: the container process starts in a new network namespace", StringComparison.Ordinal));
+        oci.Ok("delete", "newnet");
+    }
+
+    /// <summary>The network devices of <paramref name="pid"/>'s namespace (/proc/PID/net/dev).</summary>
+    private static string[] NetDevices(int pid) =>
+        File.ReadAllLines($"/proc/{pid}/net/dev").Skip(2).Select(l => l.Split(':')[0].Trim()).ToArray();
+
+    [Fact]
     public void Create_NoNamespacePath_TheGuestConnectsOnTheHost()
     {
         // The control for the test above: the same guest without the path reaches the host's server.
@@ -162,13 +190,14 @@ public sealed partial class NamespaceTests
             .Annotate("io.wasmbox.allow-net", $"127.0.0.1:{p}");
     }
 
+    /// <summary>Adds a linux.namespaces entry; an empty <paramref name="path"/> writes none (a new namespace).</summary>
     private static void AddNamespace(TestBundle bundle, string type, string path)
     {
         var linux = bundle.Config["linux"] as JsonObject ?? [];
         bundle.Config["linux"] = linux;
         var list = linux["namespaces"] as JsonArray ?? [];
         linux["namespaces"] = list;
-        list.Add(new JsonObject { ["type"] = type, ["path"] = path });
+        list.Add(path.Length == 0 ? new JsonObject { ["type"] = type } : new JsonObject { ["type"] = type, ["path"] = path });
     }
 
     /// <summary>

@@ -17,6 +17,10 @@ namespace Wasmbox.Oci.Bundle;
 /// <item>every other type: not joined, logged as ignored with the reason (<see cref="Ignored"/>): a WASI guest cannot
 /// observe them.</item>
 /// </list>
+/// A <c>network</c> entry without a path means a new namespace (podman <c>--network none</c>, ctr's default): the
+/// container process starts in one of its own with only loopback up, as runc's container would (see
+/// <see cref="ContainerNetwork"/>). No <c>network</c> entry at all (podman <c>--network host</c>, a host-network pod)
+/// means the caller's, the host's.
 /// Every path is checked all the same, before <c>create</c> leaves anything behind: it must exist and be a namespace
 /// of the type it is listed as (<c>ioctl(NS_GET_NSTYPE)</c>), or <c>create</c> refuses with one line.
 /// </summary>
@@ -55,7 +59,9 @@ internal static partial class NamespacePaths
         foreach (var ns in config.Linux?.Namespaces ?? [])
         {
             if (ns.Path is not { Length: > 0 } path)
-                yield return new ConfigNote(NoteLevel.Covered, $"linux.namespaces: {ns.Type}: the worker always has a new one");
+                yield return new ConfigNote(NoteLevel.Covered, ns.Type == Network
+                    ? "linux.namespaces: network: the container process starts in a new network namespace with only loopback, as runc makes one, so the guest's allowed sockets reach nothing beyond it"
+                    : $"linux.namespaces: {ns.Type}: the worker always has a new one");
             else if (ns.Type == Network)
                 yield return new ConfigNote(NoteLevel.Covered, $"linux.namespaces: the network namespace {path} is joined: the sockets the sandbox opens for the guest (its network broker) are opened in it; the worker itself has a namespace of its own with only loopback");
             else
@@ -127,6 +133,35 @@ internal static partial class NamespacePaths
             throw new OciException($"cannot join the container's network namespace (setns: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}); wasmbox-oci needs CAP_SYS_ADMIN for it");
     }
 
+    /// <summary>
+    /// Moves the calling thread (only) into a new network namespace and brings its loopback up, as runc does for a
+    /// <c>network</c> entry without a path (podman <c>--network none</c>, ctr without <c>--net-host</c>).
+    /// </summary>
+    public static unsafe void NewOnThisThread()
+    {
+        if (unshare(CloneFlags[Network]) != 0)
+            throw new OciException($"cannot make the container's network namespace (unshare: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}); wasmbox-oci needs CAP_SYS_ADMIN for it");
+        // A socket made now is in the new namespace; SIOCSIFFLAGS on it brings that namespace's lo up.
+        var fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw new OciException($"cannot bring up the container's loopback (socket: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
+        try
+        {
+            // struct ifreq: the name (16 bytes), then the flags (a short) in the union.
+            var request = stackalloc byte[40];
+            new Span<byte>(request, 40).Clear();
+            "lo"u8.CopyTo(new Span<byte>(request, 16));
+            if (ioctl(fd, SIOCGIFFLAGS, (nint)request) != 0)
+                throw new OciException($"cannot read the container's loopback flags (ioctl SIOCGIFFLAGS: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
+            *(short*)(request + 16) |= IFF_UP;
+            if (ioctl(fd, SIOCSIFFLAGS, (nint)request) != 0)
+                throw new OciException($"cannot bring up the container's loopback (ioctl SIOCSIFFLAGS: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
     /// <summary>True when this process's network namespace is the one at <paramref name="path"/> (both read as <c>net:[INODE]</c>).</summary>
     public static bool IsCurrentNetwork(string path)
     {
@@ -160,4 +195,17 @@ internal static partial class NamespacePaths
 
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static partial int setns(int fd, int nstype);
+
+    private const int AF_INET = 2, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
+    private const short IFF_UP = 1;
+    private const ulong SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914;
+
+    [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
+    private static partial int unshare(int flags);
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int close(int fd);
 }

@@ -44,7 +44,7 @@ internal static class CreateCommand
         if (preserveFds > 0)
             context.Log.Warning($"--preserve-fds {preserveFds}: the descriptors stay open in the container process, but a WASI guest cannot use inherited descriptors");
         // Every namespace path checked (a bad one refused here, before any state), the network one kept open to join.
-        using var network = NamespacePaths.OpenNetwork(bundle.Config);
+        using var network = ContainerNetwork.Open(bundle.Config);
 
         context.Store.Claim(id);
         try

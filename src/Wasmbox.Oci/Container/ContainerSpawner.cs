@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.IO.Pipes;
 using System.Runtime.ExceptionServices;
-using Microsoft.Win32.SafeHandles;
 using Wasmbox.Oci.Bundle;
 using Wasmbox.Jail;
 using Wasmbox.Oci.Cli;
@@ -28,8 +27,8 @@ internal static class ContainerSpawner
 
     /// <summary>Starts the container process and returns its pid once it is ready; throws with its message if it fails.</summary>
     /// <param name="terminal">The pty slave to give the container process as its stdin, stdout and stderr; null: the caller's own.</param>
-    /// <param name="network">The network namespace to start the container process in (linux.namespaces, by path); null: ours.</param>
-    public static int Start(GlobalOptions global, string id, int preserveFds, int? terminal = null, SafeFileHandle? network = null)
+    /// <param name="network">The network namespace to start the container process in (linux.namespaces); null: ours.</param>
+    public static int Start(GlobalOptions global, string id, int preserveFds, int? terminal = null, ContainerNetwork? network = null)
     {
         var argv = SelfCommand.Argv();
         var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
@@ -55,7 +54,7 @@ internal static class ContainerSpawner
     }
 
     /// <summary>
-    /// <see cref="Spawn"/> from a thread of its own that has joined <paramref name="network"/> first.
+    /// <see cref="Spawn"/> from a thread of its own that has entered <paramref name="network"/> first (joined or new).
     /// </summary>
     /// <remarks>
     /// Why here and not in the container process: setns(2) moves only the calling thread, and a .NET process has threads
@@ -63,7 +62,7 @@ internal static class ContainerSpawner
     /// thread that has joined starts wholly inside the namespace, every thread of it, and so does everything it starts.
     /// Why a thread of its own: the namespace stays with that thread, which ends right after; create's others stay out.
     /// </remarks>
-    private static (Process, AnonymousPipeServerStream) SpawnInNetwork(SafeFileHandle network, ProcessStartInfo start, string id, int preserveFds, int? terminal)
+    private static (Process, AnonymousPipeServerStream) SpawnInNetwork(ContainerNetwork network, ProcessStartInfo start, string id, int preserveFds, int? terminal)
     {
         (Process, AnonymousPipeServerStream)? result = null;
         ExceptionDispatchInfo? failure = null;
@@ -71,7 +70,7 @@ internal static class ContainerSpawner
         {
             try
             {
-                NamespacePaths.JoinOnThisThread(network);
+                network.EnterOnThisThread();
                 result = Spawn(start, id, preserveFds, terminal);
             }
             catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
