@@ -11,9 +11,9 @@ namespace Wasmbox.Oci.Bundle;
 /// <list type="bullet">
 /// <item><c>network</c>: joined. The container process is started inside it (see <see cref="Container.ContainerSpawner"/>),
 /// so what the sandbox opens on the network for the guest — the jail's network broker's sockets, its name-lookup
-/// queries and the <c>io.wasmbox.listen</c> listeners, all made by the container process — is opened there. The worker keeps a namespace of its own (bubblewrap's
-/// <c>--unshare-all</c>: loopback only) and gets its sockets from the broker; in the process tier it inherits the
-/// container process's, the joined one.</item>
+/// queries and the <c>io.wasmbox.listen</c> listeners, all made by the container process — is opened there. The
+/// jail's worker keeps a namespace of its own (bubblewrap's <c>--unshare-all</c>: loopback only) and gets its sockets
+/// from the broker; the process tier's worker inherits the container process's, the joined one.</item>
 /// <item>every other type: not joined, logged as ignored with the reason (<see cref="Ignored"/>): a WASI guest cannot
 /// observe them.</item>
 /// </list>
@@ -63,7 +63,7 @@ internal static partial class NamespacePaths
                     ? "linux.namespaces: network: the container process starts in a new network namespace with only loopback, as runc makes one, so the guest's allowed sockets reach nothing beyond it"
                     : $"linux.namespaces: {ns.Type}: the worker always has a new one");
             else if (ns.Type == Network)
-                yield return new ConfigNote(NoteLevel.Covered, $"linux.namespaces: the network namespace {path} is joined: the sockets the sandbox opens for the guest (its network broker) are opened in it; the worker itself has a namespace of its own with only loopback");
+                yield return new ConfigNote(NoteLevel.Covered, $"linux.namespaces: the network namespace {path} is joined: the sockets the sandbox opens for the guest (its network broker, its listeners) are opened in it");
             else
                 yield return new ConfigNote(NoteLevel.Ignored, $"linux.namespaces: the {ns.Type} namespace {path} is not joined: {(ns.Type is { } t && Ignored.TryGetValue(t, out var why) ? why : "a wasm guest cannot observe it")}");
         }
