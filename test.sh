@@ -10,9 +10,10 @@ scripts/ensure-debian-packages.sh clang lld wasi-libc libclang-rt-dev-wasm32 cur
 # The real-program corpus (tests/programs/fetch.sh) is fetched from the npm registry with npm; Debian's npm only when
 # no npm is there (a NodeSource nodejs brings its own, and Debian's would conflict with it).
 command -v npm >/dev/null || scripts/ensure-debian-packages.sh npm
-# The container engines wasmbox-oci is tested under (tests/Wasmbox.Oci.Tests: PodmanTests, ContainerdTests); without
+# The container engines wasmbox-oci is tested under (tests/Wasmbox.Oci.Tests: PodmanTests, ContainerdTests, CriTests); without
 # them those tests skip and say why. runc also runs the containers that are not wasm (wasmbox-oci --delegate).
-scripts/ensure-debian-packages.sh podman runc containerd
+# containernetworking-plugins: the CRI test's pod network (CriTests; a bridge of the test's own, static address).
+scripts/ensure-debian-packages.sh podman runc containerd containernetworking-plugins
 echo "== guests: committed .wasm files match their sources"
 bash tests/guests/build.sh --check
 

@@ -116,14 +116,16 @@ public sealed class PolicyMappingTests
         bundle.Process["capabilities"] = JsonNode.Parse("""{"bounding":["CAP_CHOWN"]}""");
         bundle.Process["oomScoreAdj"] = 100;
         bundle.Process["cwd"] = "/srv";
-        bundle.Config["linux"] = JsonNode.Parse("""{"cgroupsPath":"/k8s.io/x","namespaces":[{"type":"pid"},{"type":"network","path":"/proc/1/ns/net"}],"futureThing":{}}""");
+        bundle.Config["linux"] = JsonNode.Parse("""{"cgroupsPath":"/k8s.io/x","namespaces":[{"type":"pid"},{"type":"network","path":"/proc/1/ns/net"},{"type":"ipc","path":"/proc/1/ns/ipc"}],"futureThing":{}}""");
         var notes = Map(bundle).Notes;
         Assert.Contains(notes, n => n.Level == NoteLevel.Covered && n.Message.StartsWith("config.json process.capabilities", StringComparison.Ordinal));
         Assert.Contains(notes, n => n.Level == NoteLevel.Ignored && n.Message.StartsWith("config.json process.oomScoreAdj is ignored", StringComparison.Ordinal));
         // linux.cgroupsPath is applied (the container process makes or joins it), so it is no note.
         Assert.DoesNotContain(notes, n => n.Message.Contains("cgroupsPath", StringComparison.Ordinal));
         Assert.Contains(notes, n => n.Level == NoteLevel.Ignored && n.Message.Contains("process.cwd '/srv'"));
-        Assert.Contains(notes, n => n.Level == NoteLevel.Ignored && n.Message.Contains("network namespace /proc/1/ns/net is not joined"));
+        // The network namespace given by path is joined (NamespaceTests); the others are named as not joined, with the reason.
+        Assert.Contains(notes, n => n.Level == NoteLevel.Covered && n.Message.Contains("network namespace /proc/1/ns/net is joined"));
+        Assert.Contains(notes, n => n.Level == NoteLevel.Ignored && n.Message == "linux.namespaces: the ipc namespace /proc/1/ns/ipc is not joined: WASI preview1 has no System V IPC, POSIX message queues or shared memory");
         Assert.Contains(notes, n => n.Message == "config.json linux.futureThing is not known to wasmbox-oci and is ignored");
     }
 

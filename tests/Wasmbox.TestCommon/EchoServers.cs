@@ -16,8 +16,16 @@ public sealed class TcpEchoServer : IDisposable
     /// <param name="address">127.0.0.1 or ::1 (tests use nothing else).</param>
     /// <param name="sink">True: read and discard, and close after the peer's end of stream (a streaming sink), instead of echoing.</param>
     public TcpEchoServer(IPAddress address, bool sink = false)
+        : this(address, 0, sink)
     {
-        _listener = new TcpListener(address, 0);
+    }
+
+    /// <param name="address">127.0.0.1 or ::1.</param>
+    /// <param name="port">The port to listen on; 0: a free one. The socket is made by the calling thread, so in that thread's network namespace.</param>
+    /// <param name="sink">As above.</param>
+    public TcpEchoServer(IPAddress address, int port, bool sink)
+    {
+        _listener = new TcpListener(address, port);
         _listener.Start(512);
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         Address = address;

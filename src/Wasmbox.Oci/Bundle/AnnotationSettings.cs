@@ -8,7 +8,11 @@ namespace Wasmbox.Oci.Bundle;
 /// Wasmbox's own settings as annotations: <c>io.wasmbox.KEY=VALUE</c> where KEY is a policy-file key
 /// (<c>io.wasmbox.fuel=1000000</c>, <c>io.wasmbox.timeout=5s</c>, <c>io.wasmbox.max-output=1MiB</c>), read by
 /// <see cref="PolicyFile"/> so that they are checked with the same words as a policy file; plus
-/// <c>io.wasmbox.trace=true</c>.
+/// <c>io.wasmbox.trace=true</c>. <c>io.wasmbox.allow-net</c> takes one or more <c>--allow-net</c> rules and
+/// <c>io.wasmbox.listen</c> one or more <c>--listen</c> addresses, separated by spaces or commas
+/// (<c>io.wasmbox.allow-net=api.example.com:443,10.0.0.0/8:*</c>, <c>io.wasmbox.listen=0.0.0.0:8080</c>); the guest's
+/// sockets and listeners are opened in the container's network namespace (see <see cref="NamespacePaths"/>). The
+/// listeners are preopened after the grants: after the rootfs (fd 3) and the bind mounts.
 /// </summary>
 /// <remarks>
 /// Some keys are refused here because the bundle already says them in OCI's own words, and two sources for one
@@ -27,7 +31,6 @@ internal static class AnnotationSettings
         ["stdin"] = "the guest reads the container's own stdin",
         ["max-memory"] = "set the container's memory limit instead (podman -m, resources.limits.memory); it becomes the guest's max-memory",
         ["cpus"] = "set the container's CPU limit instead (podman --cpus, resources.limits.cpu)",
-        ["listen"] = "containers get no preopened sockets yet",
     };
 
     /// <summary>The io.wasmbox.* annotations as settings, and whether tracing is on; throws naming the first bad one.</summary>
@@ -57,7 +60,10 @@ internal static class AnnotationSettings
         return (settings, trace);
     }
 
-    /// <summary>{"KEY": VALUE}: annotations are strings, but a policy file writes <c>deterministic</c> as a boolean.</summary>
+    /// <summary>Annotations are one string; a policy file writes <c>allow-net</c> and <c>listen</c> as lists.</summary>
+    private static readonly char[] RuleSeparators = [' ', ',', '\t', '\n'];
+
+    /// <summary>{"KEY": VALUE}: annotations are strings, but a policy file writes <c>deterministic</c> as a boolean and <c>allow-net</c> and <c>listen</c> as lists.</summary>
     private static JsonElement AsJson(string key, string value)
     {
         using var buffer = new MemoryStream();
@@ -65,6 +71,12 @@ internal static class AnnotationSettings
         {
             writer.WriteStartObject();
             if (key == "deterministic" && value is "true" or "false") writer.WriteBoolean(key, value == "true");
+            else if (key is "allow-net" or "listen")
+            {
+                writer.WriteStartArray(key);
+                foreach (var rule in value.Split(RuleSeparators, StringSplitOptions.RemoveEmptyEntries)) writer.WriteStringValue(rule);
+                writer.WriteEndArray();
+            }
             else writer.WriteString(key, value);
             writer.WriteEndObject();
         }

@@ -59,7 +59,7 @@ internal static class ConfigAudit
         ["linux.resources.cpu.burst"] = (NoteLevel.Ignored, "only cpu.quota/period is applied"),
         ["linux.resources.blockIO"] = (NoteLevel.Ignored, "no block I/O weights or throttles are applied; use io.wasmbox.max-disk-write for a byte budget"),
         ["linux.resources.hugepageLimits"] = (NoteLevel.Ignored, "the guest's memory is not backed by huge pages"),
-        ["linux.resources.network"] = (NoteLevel.Covered, "the guest has no network"),
+        ["linux.resources.network"] = (NoteLevel.Ignored, "no network class id or interface priorities are applied"),
         ["linux.resources.rdma"] = (NoteLevel.Covered, "the guest sees no devices"),
         ["linux.resources.unified"] = (NoteLevel.Ignored, "only memory.limit, cpu.quota/period and pids.limit are applied"),
     };
@@ -79,12 +79,7 @@ internal static class ConfigAudit
         Visit(config.Linux?.Resources?.Extra, "linux.resources.", notes);
         Visit(config.Linux?.Resources?.Memory?.Extra, "linux.resources.memory.", notes);
         Visit(config.Linux?.Resources?.Cpu?.Extra, "linux.resources.cpu.", notes);
-        foreach (var ns in config.Linux?.Namespaces ?? [])
-        {
-            notes.Add(ns.Path is { Length: > 0 } path
-                ? new ConfigNote(NoteLevel.Ignored, $"linux.namespaces: the {ns.Type} namespace {path} is not joined; the worker has namespaces of its own{(ns.Type == "network" ? " and the guest has no network" : "")}")
-                : new ConfigNote(NoteLevel.Covered, $"linux.namespaces: {ns.Type}: the worker always has a new one"));
-        }
+        notes.AddRange(NamespacePaths.Notes(config));
         return notes;
     }
 

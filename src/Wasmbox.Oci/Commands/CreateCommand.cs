@@ -43,6 +43,8 @@ internal static class CreateCommand
             context.Log.Warning($"--console-socket {consoleSocket} is ignored: process.terminal is false, so no terminal is set up");
         if (preserveFds > 0)
             context.Log.Warning($"--preserve-fds {preserveFds}: the descriptors stay open in the container process, but a WASI guest cannot use inherited descriptors");
+        // Every namespace path checked (a bad one refused here, before any state), the network one kept open to join.
+        using var network = ContainerNetwork.Open(bundle.Config);
 
         context.Store.Claim(id);
         try
@@ -57,7 +59,7 @@ internal static class CreateCommand
                 Annotations = new Dictionary<string, string>(bundle.Annotations),
             });
             using var terminal = wantsTerminal ? ConsoleTerminal.Open(consoleSocket!, 0, 0) : null;
-            var pid = ContainerSpawner.Start(context.Global, id, preserveFds, terminal?.Slave);
+            var pid = ContainerSpawner.Start(context.Global, id, preserveFds, terminal?.Slave, network);
             if (reader.Value("pid-file") is { } pidFile) WritePidFile(pidFile, pid);
             return 0;
         }

@@ -17,7 +17,9 @@ namespace Wasmbox.Oci.Container;
 /// <remarks>
 /// In order:
 /// 1. a session of its own, so that the caller's terminal and process group signals do not reach it;
-/// 2. the bundle read again from the state (create already checked it) and turned into the sandbox's plan;
+/// 2. the bundle read again from the state (create already checked it) and turned into the sandbox's plan; with a
+///    network namespace given by path, a check that this process is in it (create started it there, see
+///    <see cref="ContainerSpawner"/>), so the network broker's sockets are the pod's;
 /// 3. the container's cgroup (linux.cgroupsPath) made or joined with its limits (<see cref="ContainerCgroup"/>), so
 ///    conmon, which reads /proc/PID/cgroup as soon as create returns, watches the right one;
 /// 4. the start FIFO opened, the state written with its pid, cgroup and status created, "ready" on the pipe FD;
@@ -56,6 +58,9 @@ internal static class ContainerProcess
                 var state = store.Read(id);
                 var bundle = BundleReader.Read(state.Bundle);
                 plan = PolicyMapping.Map(bundle);
+                // create started this process inside the namespace; a mismatch would put the guest's sockets elsewhere.
+                if (NamespacePaths.NetworkPath(bundle.Config) is { } netns && !NamespacePaths.IsCurrentNetwork(netns))
+                    throw new OciException($"the container process is not in the network namespace {netns} it was started in; refusing to run the guest outside it");
                 cgroup = ContainerCgroup.Join(bundle.Config.Linux?.CgroupsPath, bundle.Config.Linux?.Resources);
                 if (cgroup is not null)
                 {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.IO.Pipes;
+using System.Runtime.ExceptionServices;
+using Wasmbox.Oci.Bundle;
 using Wasmbox.Jail;
 using Wasmbox.Oci.Cli;
 
@@ -25,7 +27,8 @@ internal static class ContainerSpawner
 
     /// <summary>Starts the container process and returns its pid once it is ready; throws with its message if it fails.</summary>
     /// <param name="terminal">The pty slave to give the container process as its stdin, stdout and stderr; null: the caller's own.</param>
-    public static int Start(GlobalOptions global, string id, int preserveFds, int? terminal = null)
+    /// <param name="network">The network namespace to start the container process in (linux.namespaces); null: ours.</param>
+    public static int Start(GlobalOptions global, string id, int preserveFds, int? terminal = null, ContainerNetwork? network = null)
     {
         var argv = SelfCommand.Argv();
         var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
@@ -40,6 +43,46 @@ internal static class ContainerSpawner
             start.ArgumentList.Add(global.LogJson ? "json" : "text");
         }
 
+        var (process, ready) = network is null ? Spawn(start, id, preserveFds, terminal) : SpawnInNetwork(network, start, id, preserveFds, terminal);
+        using (ready)
+        {
+            var report = ReadReport(ready);
+            if (report == "ready") return process.Id;
+            try { process.Kill(); } catch (InvalidOperationException) { }
+            throw new OciException(report.Length > 0 ? report : $"the container process exited before it was ready{ExitText(process)}");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Spawn"/> from a thread of its own that has entered <paramref name="network"/> first (joined or new).
+    /// </summary>
+    /// <remarks>
+    /// Why here and not in the container process: setns(2) moves only the calling thread, and a .NET process has threads
+    /// before Main runs; the thread pool, where the network broker's loop runs, would stay outside. A process forked by a
+    /// thread that has joined starts wholly inside the namespace, every thread of it, and so does everything it starts.
+    /// Why a thread of its own: the namespace stays with that thread, which ends right after; create's others stay out.
+    /// </remarks>
+    private static (Process, AnonymousPipeServerStream) SpawnInNetwork(ContainerNetwork network, ProcessStartInfo start, string id, int preserveFds, int? terminal)
+    {
+        (Process, AnonymousPipeServerStream)? result = null;
+        ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                network.EnterOnThisThread();
+                result = Spawn(start, id, preserveFds, terminal);
+            }
+            catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
+        }) { Name = "spawn in the container's network namespace" };
+        thread.Start();
+        thread.Join();
+        failure?.Throw();
+        return result!.Value;
+    }
+
+    private static (Process, AnonymousPipeServerStream) Spawn(ProcessStartInfo start, string id, int preserveFds, int? terminal)
+    {
         Process process;
         AnonymousPipeServerStream ready;
         lock (FdHygiene.SpawnLock)
@@ -63,13 +106,7 @@ internal static class ContainerSpawner
                 for (var fd = 3; fd < 3 + preserveFds; fd++) FdHygiene.SetCloseOnExec(fd, true);
             }
         }
-        using (ready)
-        {
-            var report = ReadReport(ready);
-            if (report == "ready") return process.Id;
-            try { process.Kill(); } catch (InvalidOperationException) { }
-            throw new OciException(report.Length > 0 ? report : $"the container process exited before it was ready{ExitText(process)}");
-        }
+        return (process, ready);
     }
 
     /// <summary>The container process's one line: "ready", or an error message; empty when it died without a word.</summary>

@@ -12,13 +12,14 @@ internal sealed class PodmanHost : IDisposable
     public const string Podman = "/usr/bin/podman";
 
     /// <summary>The guests in <see cref="WasmImage"/>, each at /NAME.wasm; its CMD is /hello.wasm and it sets ENV FROM_IMAGE=image-env.</summary>
-    public static readonly string[] ImageGuests = ["hello", "exit_code", "args_env", "files", "memhog", "spin"];
+    public static readonly string[] ImageGuests = ["hello", "exit_code", "args_env", "files", "memhog", "spin", "net"];
 
     /// <remarks>A short prefix: podman refuses a runroot longer than 50 characters, and this gives /tmp/wbp-&lt;32 hex&gt;/run (45).</remarks>
     private readonly TempDir _dir = new("wbp");
     private readonly Lazy<string?> _skipReason;
     private readonly Lazy<string> _wasmImage;
     private readonly Lazy<string> _nativeImage;
+    private readonly Lazy<string> _pauseImage;
     private readonly string _tag = Guid.NewGuid().ToString("N")[..12];
 
     public PodmanHost()
@@ -27,6 +28,7 @@ internal sealed class PodmanHost : IDisposable
         _skipReason = new(FindSkipReason);
         _wasmImage = new(() => Build("wasm", WasmContext()));
         _nativeImage = new(() => Build("native", NativeContext()));
+        _pauseImage = new(() => Build("pause", PauseContext()));
     }
 
     /// <summary>The executable podman runs as its OCI runtime.</summary>
@@ -42,6 +44,12 @@ internal sealed class PodmanHost : IDisposable
 
     /// <summary>A static native hello (<c>cc -static</c>) that prints <c>hello from native</c> and exits with argv[1]; for runc.</summary>
     public string NativeImage => _nativeImage.Value;
+
+    /// <summary>
+    /// A static native stand-in for Kubernetes' pause image (<c>/pause</c>, built on first use): it waits until a
+    /// signal ends it. As PID 1 of its pid namespace it would ignore SIGTERM without a handler, so it has one.
+    /// </summary>
+    public string PauseImage => _pauseImage.Value;
 
     /// <summary>Skips the test, saying why, unless podman can run wasm containers here.</summary>
     public void Require()
@@ -94,33 +102,47 @@ internal sealed class PodmanHost : IDisposable
         return context;
     }
 
-    private string NativeContext()
-    {
-        var context = _dir.Dir("native-context");
-        var source = Path.Combine(context, "hello.c");
-        File.WriteAllText(source, """
-            #include <stdio.h>
-            #include <stdlib.h>
-            int main(int argc, char **argv) { puts("hello from native"); return argc > 1 ? atoi(argv[1]) : 0; }
+    private string NativeContext() => StaticContext("native", "hello", """
+        #include <stdio.h>
+        #include <stdlib.h>
+        int main(int argc, char **argv) { puts("hello from native"); return argc > 1 ? atoi(argv[1]) : 0; }
 
-            """);
+        """);
+
+    private string PauseContext() => StaticContext("pause", "pause", """
+        #include <signal.h>
+        #include <unistd.h>
+        static void stop(int sig) { (void)sig; _exit(0); }
+        int main(void) { signal(SIGTERM, stop); signal(SIGINT, stop); for (;;) pause(); }
+
+        """);
+
+    /// <summary>A build context FROM scratch holding one static executable <c>/NAME</c> (its CMD), compiled from <paramref name="source"/>.</summary>
+    private string StaticContext(string kind, string name, string source)
+    {
+        var context = _dir.Dir(kind + "-context");
+        var file = Path.Combine(context, name + ".c");
+        File.WriteAllText(file, source);
         if (!File.Exists("/usr/bin/cc")) Assert.Skip("a static native image needs a C compiler (apt-get install -y gcc libc6-dev)");
-        var cc = Exec.Run("/usr/bin/cc", ["-static", "-O2", "-o", Path.Combine(context, "hello"), source]);
-        if (cc.ExitCode != 0) Assert.Skip($"cannot build a static native hello (cc -static; apt-get install -y libc6-dev): {cc.Stderr}");
-        File.Delete(source);
-        File.WriteAllText(Path.Combine(context, "Containerfile"), """
+        var cc = Exec.Run("/usr/bin/cc", ["-static", "-O2", "-o", Path.Combine(context, name), file]);
+        if (cc.ExitCode != 0) Assert.Skip($"cannot build a static native {name} (cc -static; apt-get install -y libc6-dev): {cc.Stderr}");
+        File.Delete(file);
+        File.WriteAllText(Path.Combine(context, "Containerfile"), $"""
             FROM scratch
-            COPY hello /hello
-            CMD ["/hello"]
+            COPY {name} /{name}
+            CMD ["/{name}"]
 
             """);
         return context;
     }
 
     /// <summary>podman save of the wasm image as an OCI archive, for containerd's ctr import.</summary>
-    public string SaveWasmImage(string path)
+    public string SaveWasmImage(string path) => SaveImage(WasmImage, path);
+
+    /// <summary>podman save of <paramref name="image"/> as an OCI archive (one image per archive), for ctr import.</summary>
+    public string SaveImage(string image, string path)
     {
-        Ok("save", "--format", "oci-archive", "-o", path, WasmImage);
+        Ok("save", "--format", "oci-archive", "-o", path, image);
         return path;
     }
 
@@ -132,7 +154,7 @@ internal sealed class PodmanHost : IDisposable
             try
             {
                 Run("rm", "--all", "--force", "--time", "0");
-                foreach (var image in new[] { _wasmImage, _nativeImage }.Where(l => l.IsValueCreated).Select(l => l.Value))
+                foreach (var image in new[] { _wasmImage, _nativeImage, _pauseImage }.Where(l => l.IsValueCreated).Select(l => l.Value))
                     Run("rmi", "--force", image);
             }
             catch (TimeoutException) { }
