@@ -1,7 +1,7 @@
 namespace Wasmbox.Oci.Tests;
 
 /// <summary>create → start → exit → delete, the way conmon and containerd's shim drive it, and the pid rule.</summary>
-public sealed class LifecycleTests
+public sealed partial class LifecycleTests
 {
     private static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(30);
 
@@ -62,6 +62,7 @@ public sealed class LifecycleTests
         Jail.Require();
         using var bundle = new TestBundle("/hello.wasm").WithGuest("hello");
         bundle.Process["terminal"] = true;
+        bundle.Process["consoleSize"] = new System.Text.Json.Nodes.JsonObject { ["height"] = 40, ["width"] = 132 };
         using var oci = new OciRuntime();
         var path = oci.File("console.sock");
         using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
@@ -76,6 +77,7 @@ public sealed class LifecycleTests
         Assert.Equal(0, Wasmbox.Core.Net.Interop.UnixRights.Receive((int)connection.SafeHandle.DangerousGetHandle(), buffer, out var length, out var master, out _));
         Assert.True(master >= 0, "no descriptor came with the console socket's message");
         Assert.StartsWith("/dev/pts/", System.Text.Encoding.UTF8.GetString(buffer, 0, length));
+        Assert.Equal((40, 132), WindowSize(master)); // process.consoleSize, set before the engine got the master
         Assert.Equal("", oci.GuestStdout("tty")); // the guest writes to the terminal, not to create's stdout
 
         using var terminal = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(master, ownsHandle: true), FileAccess.Read, 1);
@@ -94,6 +96,17 @@ public sealed class LifecycleTests
         Assert.Contains("hello", text.ToString(), StringComparison.OrdinalIgnoreCase);
         oci.Ok("delete", "tty");
     }
+
+    /// <summary>The terminal's rows and columns (TIOCGWINSZ).</summary>
+    private static unsafe (int Rows, int Columns) WindowSize(int fd)
+    {
+        var size = stackalloc ushort[4];
+        Assert.Equal(0, ioctl(fd, 0x5413, size));
+        return (size[0], size[1]);
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int ioctl(int fd, ulong request, void* argument);
 
     [Fact]
     public void Start_HelloGuest_WritesTheGuestsOutputToTheContainersStdout()

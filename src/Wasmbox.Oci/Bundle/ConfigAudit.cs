@@ -24,7 +24,6 @@ internal static class ConfigAudit
         ["process.selinuxLabel"] = (NoteLevel.Covered, $"{Jail}: the guest makes no system calls of its own"),
         ["process.rlimits"] = (NoteLevel.Ignored, "the worker has its own rlimits (NOFILE, FSIZE, CORE=0); use io.wasmbox.max-open-files for descriptors"),
         ["process.oomScoreAdj"] = (NoteLevel.Ignored, "the worker keeps the OOM score it inherits"),
-        ["process.consoleSize"] = (NoteLevel.Ignored, "the terminal keeps the kernel's default size until the engine resizes it"),
         ["process.commandLine"] = (NoteLevel.Ignored, "Windows only"),
         ["process.ioPriority"] = (NoteLevel.Ignored, "the worker keeps the I/O priority it inherits"),
         ["process.scheduler"] = (NoteLevel.Ignored, "the worker keeps the scheduling policy it inherits"),

@@ -24,12 +24,20 @@ internal sealed class OciConfig
 internal sealed class OciProcess
 {
     public bool? Terminal { get; set; }
+    public OciConsoleSize? ConsoleSize { get; set; }
     public List<string>? Args { get; set; }
     public List<string>? Env { get; set; }
     public string? Cwd { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>process.consoleSize</c>: the terminal's size at creation, in characters.</summary>
+internal sealed class OciConsoleSize
+{
+    public uint Height { get; set; }
+    public uint Width { get; set; }
 }
 
 internal sealed class OciRoot

@@ -58,7 +58,10 @@ internal static class CreateCommand
                 Created = DateTimeOffset.UtcNow,
                 Annotations = new Dictionary<string, string>(bundle.Annotations),
             });
-            using var terminal = wantsTerminal ? ConsoleTerminal.Open(consoleSocket!, 0, 0) : null;
+            var size = bundle.Config.Process?.ConsoleSize;
+            using var terminal = wantsTerminal
+                ? ConsoleTerminal.Open(consoleSocket!, (ushort)Math.Min(size?.Width ?? 0, ushort.MaxValue), (ushort)Math.Min(size?.Height ?? 0, ushort.MaxValue))
+                : null;
             var pid = ContainerSpawner.Start(context.Global, id, preserveFds, terminal?.Slave, network);
             if (reader.Value("pid-file") is { } pidFile) WritePidFile(pidFile, pid);
             return 0;
