@@ -71,7 +71,7 @@ internal static class OciCli
     {
         var ours = args.FirstOrDefault(a => !a.StartsWith('-') && IsId(a) && context.Store.Exists(a));
         if (ours is not null)
-            throw new OciException($"{command} is not supported for wasm containers (container {ours}); a WASI guest runs one process and cannot be paused, updated or entered");
+            throw new OciException($"{command} is not supported for wasm containers (container {ours}); wasmbox-oci runs them with create, start, state, kill, delete and ps (docs/kubernetes.md, \"Not yet\")");
         if (args.Any(a => !a.StartsWith('-') && IsId(a) && RuncDelegate.Owns(context, a)) || command is "run" or "list" or "spec")
             return RuncDelegate.Run(context, command, args, "a runc container");
         throw new OciException($"{command}: no such container among {string.Join(' ', args)}");
