@@ -68,6 +68,23 @@ internal static class FileCycleHarness
                 if (rep >= 0)
                     for (var s = 0; s < names.Length; s++) totals[rep, s] = t[s] * 1e9 / Stopwatch.Frequency / cycles;
             }
+            // path_open (existing file, read-only) + fd_close alone: no inode is created, so ext4's allocator plays no part.
+            File.WriteAllBytes(Path.Combine(dir, "existing"), new byte[64]);
+            "existing"u8.CopyTo(memory.Bytes.AsSpan((int)PathPtr));
+            var openClose = new List<double>();
+            for (var rep = -1; rep < reps; rep++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                for (var i = 0; i < cycles; i++)
+                {
+                    var m = memory.View();
+                    if (host.PathOpen(m, Preopen, 1, PathPtr, 8, 0, (ulong)(rw & ~Rights.FdWrite), (ulong)rw, 0, FdPtr) != Errno.Success) throw new InvalidOperationException("open existing");
+                    host.FdClose(m, (int)m.ReadU32(FdPtr));
+                }
+                if (rep >= 0) openClose.Add(Stopwatch.GetElapsedTime(started).TotalNanoseconds / cycles);
+            }
+            openClose.Sort();
+            Console.WriteLine($"{openClose[reps / 2],8:F0} ns  path_open rdonly + fd_close of an existing file (min {openClose[0]:F0})");
             double sum = 0;
             for (var s = 0; s < names.Length; s++)
             {
