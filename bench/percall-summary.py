@@ -9,20 +9,27 @@ for row in ("flood", "files", "fixed", "hello"):
     files = sorted(glob.glob(os.path.join(out, f"{row}.pass*.json")) + glob.glob(os.path.join(out, f"{row}.json")))
     if not files:
         continue
-    times = {}
+    times, cpu = {}, {}
     for f in files:
         for r in json.load(open(f))["results"]:
             times.setdefault(r["command"], []).extend(r["times"])
+            # hyperfine keeps only the mean user and system time per command and pass: weighted by the pass's runs
+            cpu.setdefault(r["command"], []).extend([r["user"] + r["system"]] * len(r["times"]))
     med = {c: statistics.median(t) for c, t in times.items()}
     medians[row] = med
     base = med.get("native")
     if row == "fixed":
         base = None
-    print(f"### {row} ({len(files)} passes)\n\n| contender | median | p25–p75 | runs | ÷ native |\n|---|---:|---:|---:|---:|")
+    print(f"### {row} ({len(files)} passes)\n\n| contender | median | p25–p75 | runs | ÷ native | CPU (user+sys) | CPU ÷ native's |\n|---|---:|---:|---:|---:|---:|---:|")
+    native_cpu = statistics.mean(cpu["native"]) if "native" in cpu else None
     for c, t in sorted(times.items(), key=lambda kv: med[kv[0]]):
         q = statistics.quantiles(t, n=4) if len(t) > 1 else [t[0]] * 3
         ratio = f"{med[c] / base:.2f}×" if base else ""
-        print(f"| {c} | {med[c]*1000:.1f} ms | {q[0]*1000:.1f}–{q[2]*1000:.1f} | {len(t)} | {ratio} |")
+        c_cpu = statistics.mean(cpu[c])
+        # A jailed worker's CPU never reaches hyperfine (bubblewrap's pid namespace): only the parent's shows.
+        cpu_text = f"({c_cpu*1000:.1f} ms, parent only)" if "jail" in c else f"{c_cpu*1000:.1f} ms"
+        cpu_ratio = f"{c_cpu / native_cpu:.2f}×" if native_cpu and "jail" not in c else ""
+        print(f"| {c} | {med[c]*1000:.1f} ms | {q[0]*1000:.1f}–{q[2]*1000:.1f} | {len(t)} | {ratio} | {cpu_text} | {cpu_ratio} |")
     print()
 
 # Marginal cost per write and per cycle: (row median - the same program's median with 0 writes or cycles) / count.
