@@ -16,7 +16,8 @@ namespace Wasmbox.Wasi.Fs;
 /// <para>The stream holds a reference on <see cref="Handle"/> from construction to <see cref="Stream.Dispose()"/>, so the
 /// descriptor cannot be closed under it, and writes use the descriptor number without counting references on every call
 /// (a guest's flood of small writes pays for each instruction between two syscalls: docs/RATIONALE.md, "Why does a
-/// 64-byte fd_write cost more than its syscall?").</para>
+/// 64-byte fd_write cost more than its syscall …?"). Dispose it: until then the reference keeps even an owning handle's
+/// descriptor open, finalizer or not. Used by one thread at a time, as the fd table that holds it is.</para>
 /// </remarks>
 public sealed class HostFdStream : Stream
 {
