@@ -10,6 +10,9 @@
 //   --epoch          compile with epoch interruption and set a deadline that never comes: the cost of the checks alone
 //   --epoch-tick MS  also advance the epoch every MS ms from a background thread, with a deadline callback that asks
 //                    for one more tick each time (what `wasmbox run --timeout` does): the cost of the checks + ticking
+//   --bare-fd-write  replace Wasmtime's fd_write with the least a .NET host function can do through this binding: the
+//                    guest memory fetched as Wasmbox fetches it, the iovecs read, one write(2) per buffer on the
+//                    descriptor number, nwritten stored; no rights, quota or descriptor table (issue 9's per-call floor)
 using System.Security.Cryptography;
 using Wasmtime;
 
@@ -20,6 +23,7 @@ var cacheDir = Environment.GetEnvironmentVariable("PLAINEMBED_CACHE")
 var dirs = new List<(string Host, string Guest)>();
 var epoch = false;
 int? epochTickMs = null;
+var bareFdWrite = false;
 var i = 0;
 for (; i < args.Length; i++)
 {
@@ -31,6 +35,7 @@ for (; i < args.Length; i++)
         dirs.Add(sep < 0 ? (spec, spec) : (spec[..sep], spec[(sep + 2)..]));
     }
     else if (args[i] == "--epoch") epoch = true;
+    else if (args[i] == "--bare-fd-write") bareFdWrite = true;
     else if (args[i] == "--epoch-tick" && i + 1 < args.Length) { epoch = true; epochTickMs = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); }
     else break;
 }
@@ -63,6 +68,11 @@ using (module)
 {
     using var linker = new Linker(engine);
     linker.DefineWasi();
+    if (bareFdWrite)
+    {
+        linker.AllowShadowing = true;
+        BareFdWrite.Define(linker);
+    }
     using var store = new Store(engine);
     var wasi = new WasiConfiguration()
         .WithArgs(guestArgs)
@@ -100,4 +110,34 @@ using (module)
         Console.Error.WriteLine($"plainembed: {e.Message.Split('\n')[0]}");
         return 134;
     }
+}
+
+/// <summary>See <c>--bare-fd-write</c> at the top of this file.</summary>
+internal static unsafe partial class BareFdWrite
+{
+    private static Memory? s_memory;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int fd, byte* buffer, nuint count);
+
+    public static void Define(Linker linker) =>
+        linker.DefineFunction("wasi_snapshot_preview1", "fd_write", (Caller caller, int fd, int iovs, int iovsLen, int nwrittenPtr) =>
+        {
+            s_memory ??= caller.GetMemory("memory");
+            var data = (byte*)s_memory!.GetPointer();
+            var length = (ulong)s_memory.GetLength();
+            if ((ulong)(uint)iovs + (ulong)(uint)iovsLen * 8 > length || (ulong)(uint)nwrittenPtr + 4 > length) throw new InvalidOperationException("out of bounds");
+            uint total = 0;
+            for (var k = 0; k < iovsLen; k++)
+            {
+                var buf = *(uint*)(data + (uint)iovs + k * 8);
+                var len = *(uint*)(data + (uint)iovs + k * 8 + 4);
+                if ((ulong)buf + len > length) throw new InvalidOperationException("out of bounds");
+                var n = Write(fd, data + buf, len);
+                if (n < 0) return 29; // EIO: a floor, not a host
+                total += (uint)n;
+            }
+            *(uint*)(data + (uint)nwrittenPtr) = total;
+            return 0;
+        });
 }

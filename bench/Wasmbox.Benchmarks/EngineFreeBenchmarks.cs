@@ -25,7 +25,7 @@ public class EngineFreeBenchmarks
     private const int Preopen = 3;
 
     /// <summary>What wasi-libc asks for on <c>open(path, O_RDONLY)</c>: the file rights without the write ones.</summary>
-    private const Rights ReadOnlyOpen = FileRights.RegularFileBase & ~FileRights.WriteIntent;
+    private const Rights ReadOnlyOpen = FileRights.RegularFileBase & ~(Rights.FdWrite | Rights.FdDatasync | Rights.FdAllocate | Rights.FdFilestatSetSize);
 
     private PinnedMemory _memory = null!;
     private WasiContext _context = null!;

@@ -12,6 +12,21 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+// --per-call [N [REPS]]: the stopwatch harness (PerCallHarness), not BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "--per-call")
+{
+    Wasmbox.Benchmarks.PerCallHarness.Run(args.Length > 1 ? int.Parse(args[1]) : 200_000, args.Length > 2 ? int.Parse(args[2]) : 7);
+    return;
+}
+
+// --file-cycles [N [REPS [MAX-DISK]]]: file_cycles.c's cycle on the host, call by call (FileCycleHarness).
+if (args.Length > 0 && args[0] == "--file-cycles")
+{
+    Wasmbox.Benchmarks.FileCycleHarness.Run(args.Length > 1 ? int.Parse(args[1]) : 2000, args.Length > 2 ? int.Parse(args[2]) : 7,
+        args.Length > 3 ? long.Parse(args[3]) : null);
+    return;
+}
+
 // --smoke: run every benchmark once (Job.Dry), to check the setup works before a real run.
 var smoke = args.Contains("--smoke");
 args = args.Where(a => a != "--smoke").ToArray();

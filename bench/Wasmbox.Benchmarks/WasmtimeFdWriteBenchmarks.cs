@@ -36,6 +36,8 @@ public class WasmtimeFdWriteBenchmarks
 {
     public const int N = 10_000;
 
+    internal const string WatText = Wat;
+
     private const string Wat = """
         (module
           (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))

@@ -107,7 +107,7 @@ public sealed partial class WasmboxWasi : IWasiBinding
     private static Stream Open(OutputTarget target, int inheritedFd) => target switch
     {
         OutputTarget.ToFile f => new FileStream(f.Path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0),
-        OutputTarget.ToStream s => new UnownedStream(s.Stream),
+        OutputTarget.ToStream s => new Wasmbox.Wasi.Fs.UnownedStream(s.Stream),
         _ => InheritedStream(inheritedFd, FileAccess.Write),
     };
 

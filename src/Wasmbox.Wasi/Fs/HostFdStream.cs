@@ -13,12 +13,31 @@ namespace Wasmbox.Wasi.Fs;
 /// writes with <c>pwrite</c>, so stdout and stderr sent to the same file (<c>&gt; log 2&gt;&amp;1</c>) overwrite each
 /// other, and it ignores <c>O_APPEND</c>. And not <c>Console.OpenStandardOutput</c>: it swallows EPIPE. A failed call
 /// throws an <see cref="IOException"/> whose <see cref="Exception.HResult"/> is the host errno, as FileStream does.
+/// <para>The stream holds a reference on <see cref="Handle"/> from construction to <see cref="Stream.Dispose()"/>, so the
+/// descriptor cannot be closed under it, and writes use the descriptor number without counting references on every call
+/// (a guest's flood of small writes pays for each instruction between two syscalls: docs/RATIONALE.md, "Why does a
+/// 64-byte fd_write cost more than its syscall …?"). Dispose it: until then the reference keeps even an owning handle's
+/// descriptor open, finalizer or not. Used by one thread at a time, as the fd table that holds it is.</para>
 /// </remarks>
-public sealed class HostFdStream(SafeFileHandle handle, bool canRead, bool canWrite) : Stream
+public sealed class HostFdStream : Stream
 {
     private const int EINTR = 4, EPIPE = 32;
 
-    public SafeFileHandle Handle { get; } = handle;
+    private readonly bool _canRead, _canWrite;
+    private readonly int _fd;
+    private bool _referenced;
+
+    /// <exception cref="ObjectDisposedException"><paramref name="handle"/> is already closed.</exception>
+    public HostFdStream(SafeFileHandle handle, bool canRead, bool canWrite)
+    {
+        Handle = handle;
+        _canRead = canRead;
+        _canWrite = canWrite;
+        handle.DangerousAddRef(ref _referenced);
+        _fd = (int)handle.DangerousGetHandle();
+    }
+
+    public SafeFileHandle Handle { get; }
 
     /// <summary>
     /// Called when a write fails with EPIPE, before the failure is thrown: a worker tells its parent that the reader of
@@ -26,8 +45,8 @@ public sealed class HostFdStream(SafeFileHandle handle, bool canRead, bool canWr
     /// </summary>
     public Action? BrokenPipe { get; init; }
 
-    public override bool CanRead => canRead;
-    public override bool CanWrite => canWrite;
+    public override bool CanRead => _canRead;
+    public override bool CanWrite => _canWrite;
     public override bool CanSeek => false;
 
     public override unsafe int Read(Span<byte> buffer)
@@ -47,13 +66,15 @@ public sealed class HostFdStream(SafeFileHandle handle, bool canRead, bool canWr
 
     public override unsafe void Write(ReadOnlySpan<byte> buffer)
     {
+        // Why: after Dispose the number may already belong to another open file.
+        ObjectDisposedException.ThrowIf(!_referenced, this);
         fixed (byte* start = buffer)
         {
             var p = start;
             var left = buffer.Length;
             while (left > 0)
             {
-                var n = Sys.Write(Handle, p, (nuint)left);
+                var n = Sys.Write(_fd, p, (nuint)left);
                 if (n < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
@@ -77,7 +98,12 @@ public sealed class HostFdStream(SafeFileHandle handle, bool canRead, bool canWr
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) Handle.Dispose();
+        if (disposing && _referenced)
+        {
+            _referenced = false;
+            Handle.DangerousRelease();
+            Handle.Dispose();
+        }
         base.Dispose(disposing);
     }
 

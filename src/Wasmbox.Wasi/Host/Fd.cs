@@ -175,7 +175,7 @@ public sealed partial class WasiHost
     {
         var errno = Descriptor(fd, Rights.FdRead | Rights.FdSeek, WasiNames.FdPread, out var file);
         if (errno != Errno.Success) return errno;
-        errno = Vectored(memory, file, iovs, iovsLen, offset, nreadPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pread(b, at, out n), out var moved);
+        errno = Vectored<PreadTransfer>(memory, file, iovs, iovsLen, offset, nreadPtr, out var moved);
         Context.Quotas.CountRead(moved);
         return errno;
     }
@@ -228,7 +228,7 @@ public sealed partial class WasiHost
     {
         var errno = MutableDescriptor(fd, Rights.FdWrite | Rights.FdSeek, WasiNames.FdPwrite, out var file);
         if (errno != Errno.Success) return errno;
-        errno = Vectored(memory, file, iovs, iovsLen, offset, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong at, out int n) => f.Pwrite(b, at, out n), out var moved);
+        errno = Vectored<PwriteTransfer>(memory, file, iovs, iovsLen, offset, nwrittenPtr, out var moved);
         Context.Quotas.CountWritten(moved);
         return errno;
     }
@@ -245,7 +245,7 @@ public sealed partial class WasiHost
     {
         var errno = Descriptor(fd, Rights.FdRead, WasiNames.FdRead, out var file);
         if (errno != Errno.Success) return errno;
-        errno = Vectored(memory, file, iovs, iovsLen, 0, nreadPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Read(b, out n), out var moved);
+        errno = Vectored<ReadTransfer>(memory, file, iovs, iovsLen, 0, nreadPtr, out var moved);
         Context.Quotas.CountRead(moved);
         return errno;
     }
@@ -343,13 +343,40 @@ public sealed partial class WasiHost
     {
         var errno = MutableDescriptor(fd, Rights.FdWrite, WasiNames.FdWrite, out var file);
         if (errno != Errno.Success) return errno;
-        errno = Vectored(memory, file, iovs, iovsLen, 0, nwrittenPtr, static (WasiFd f, Span<byte> b, ulong _, out int n) => f.Write(b, out n), out var moved);
+        errno = Vectored<WriteTransfer>(memory, file, iovs, iovsLen, 0, nwrittenPtr, out var moved);
         Context.Quotas.CountWritten(moved);
         return errno;
     }
 
-    /// <summary>One step of a vectored transfer: moves bytes between <paramref name="buffer"/> and the descriptor.</summary>
-    private delegate Errno Transfer(WasiFd file, Span<byte> buffer, ulong offset, out int n);
+    /// <summary>
+    /// One step of a vectored transfer: moves bytes between a buffer and the descriptor. A struct type parameter rather
+    /// than a delegate, so each of the four calls gets its own copy of <see cref="Vectored{T}"/> with the step inlined
+    /// (a delegate call per write is one more indirect jump on a path whose every instruction counts after a syscall).
+    /// </summary>
+    private interface ITransfer
+    {
+        static abstract Errno Move(WasiFd file, Span<byte> buffer, ulong offset, out int n);
+    }
+
+    private readonly struct ReadTransfer : ITransfer
+    {
+        public static Errno Move(WasiFd file, Span<byte> buffer, ulong offset, out int n) => file.Read(buffer, out n);
+    }
+
+    private readonly struct WriteTransfer : ITransfer
+    {
+        public static Errno Move(WasiFd file, Span<byte> buffer, ulong offset, out int n) => file.Write(buffer, out n);
+    }
+
+    private readonly struct PreadTransfer : ITransfer
+    {
+        public static Errno Move(WasiFd file, Span<byte> buffer, ulong offset, out int n) => file.Pread(buffer, offset, out n);
+    }
+
+    private readonly struct PwriteTransfer : ITransfer
+    {
+        public static Errno Move(WasiFd file, Span<byte> buffer, ulong offset, out int n) => file.Pwrite(buffer, offset, out n);
+    }
 
     /// <summary>
     /// The loop shared by fd_read, fd_write, fd_pread and fd_pwrite: checks the iovec array and the out-pointer before
@@ -359,7 +386,8 @@ public sealed partial class WasiHost
     /// </summary>
     /// <exception cref="OperationCanceledException">The deadline passed between two pieces of a regular file's transfer.</exception>
     /// <param name="moved">The bytes transferred (0 on an error), for the host's read and write counters.</param>
-    private static Errno Vectored(GuestMemory memory, WasiFd file, uint iovs, uint iovsLen, ulong offset, uint countPtr, Transfer transfer, out uint moved)
+    private static Errno Vectored<TTransfer>(GuestMemory memory, WasiFd file, uint iovs, uint iovsLen, ulong offset, uint countPtr, out uint moved)
+        where TTransfer : struct, ITransfer
     {
         moved = 0;
         var errno = CheckIovecs(memory, iovs, iovsLen);
@@ -378,7 +406,7 @@ public sealed partial class WasiHost
             {
                 if (at > 0 || total > 0) file.Interrupt.ThrowIfCancellationRequested();
                 var part = buffer.Slice(at, Math.Min(piece, buffer.Length - at));
-                errno = transfer(file, part, offset + total, out var n);
+                errno = TTransfer.Move(file, part, offset + total, out var n);
                 asked = true;
                 if (errno != Errno.Success)
                 {
@@ -399,7 +427,7 @@ public sealed partial class WasiHost
         // says so (EBADF for a write to stdin), as Wasmtime answers; one that can moves zero bytes.
         if (!asked)
         {
-            errno = transfer(file, Span<byte>.Empty, offset, out _);
+            errno = TTransfer.Move(file, Span<byte>.Empty, offset, out _);
             if (errno != Errno.Success) return errno;
         }
         memory.WriteU32(countPtr, total);

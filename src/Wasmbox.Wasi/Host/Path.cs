@@ -59,15 +59,29 @@ public sealed partial class WasiHost
         errno = ReadPath(memory, path, pathLen, out var guestPath);
         if (errno != Errno.Success) return errno;
         CheckOut(memory, bufPtr, Filestat.Size64, 8);
-        errno = Parent(dir, guestPath, follow: flags != 0, out var parent);
+        // Why not follow from the start: asking whether the last name is a symlink costs a readlinkat on every stat, and
+        // nearly every stat names no symlink. The entry's own stat answers that; only a symlink is resolved again, with
+        // the follow, beneath fd as before. Nothing is lost: a stat that is not of a symlink is of the entry itself.
+        errno = StatEntry(dir, guestPath, follow: false, out var stat, out var trailingSlash);
+        if (errno == Errno.Success && flags != 0 && stat.Filetype == Filetype.SymbolicLink)
+            errno = StatEntry(dir, guestPath, follow: true, out stat, out trailingSlash);
+        if (errno != Errno.Success) return errno;
+        if (trailingSlash && stat.Filetype != Filetype.Directory) return Errno.Notdir;
+        stat.WriteTo(memory, bufPtr);
+        return Errno.Success;
+    }
+
+    /// <summary>The stat of the entry <paramref name="path"/> names beneath <paramref name="dir"/> (its final symlink followed with <paramref name="follow"/>).</summary>
+    private Errno StatEntry(HostDirectoryFd dir, string path, bool follow, out Filestat stat, out bool trailingSlash)
+    {
+        stat = default;
+        trailingSlash = false;
+        var errno = Parent(dir, path, follow, out var parent);
         if (errno != Errno.Success) return errno;
         using (parent)
         {
-            errno = FileStatus.OfEntry(parent.Dir, parent.Name, out var stat);
-            if (errno != Errno.Success) return errno;
-            if (parent.TrailingSlash && stat.Filetype != Filetype.Directory) return Errno.Notdir;
-            stat.WriteTo(memory, bufPtr);
-            return Errno.Success;
+            trailingSlash = parent.TrailingSlash;
+            return FileStatus.OfEntry(parent.Dir, parent.Name, out stat);
         }
     }
 

@@ -37,7 +37,14 @@ public sealed class StreamFd : WasiFd
         RightsBase = RightsInheriting = KindRights;
         Filetype = HostHandle(stream) is { } fd && NativeSys.IsATty(fd) == 1 ? Filetype.CharacterDevice : Filetype.Unknown;
         _waitable = WaitableHandle(stream);
+        _direct = writable ? stream as HostFdStream ?? (stream as UnownedStream)?.Inner as HostFdStream : null;
     }
+
+    /// <summary>
+    /// The raw stream under an output, also through an <see cref="UnownedStream"/>: written with a direct call and no
+    /// flush (it has no buffer), since a flood of small writes pays for every call between two syscalls.
+    /// </summary>
+    private readonly HostFdStream? _direct;
 
     /// <summary>
     /// The descriptor to wait on before a read or write could block (a pipe, FIFO, socket or terminal under the stream);
@@ -106,8 +113,10 @@ public sealed class StreamFd : WasiFd
             try
             {
                 if (_waitable is not null && Interrupt.CanBeCanceled) WriteWaiting(data[..allowed]);
+                else if (_direct is not null) _direct.Write(data[..allowed]);
                 else _stream.Write(data[..allowed]);
-                _stream.Flush();
+                // A HostFdStream has no buffer to flush.
+                if (_direct is null) _stream.Flush();
             }
             catch (IOException e) { return FromIOException(e); }
             catch (ObjectDisposedException) { return Errno.Badf; }

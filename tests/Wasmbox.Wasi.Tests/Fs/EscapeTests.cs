@@ -130,6 +130,38 @@ public sealed class EscapeTests
         Assert.Equal(Errno.Success, g.Unlink("evil"));
     }
 
+    /// <summary>
+    /// path_filestat_get stats the entry first and resolves again only when it is a symlink (no readlinkat per stat):
+    /// a chain of final symlinks must still be followed hop by hop beneath the grant, and one that ends outside refused.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Stat_FollowedChainOfFinalSymlinks_EndsAtTheFileInside_OrIsRefusedOutside(bool fallback)
+    {
+        using var g = new GuestFs(fallback);
+        File.WriteAllText(g.Tree.InGrant("target.txt"), "twelve bytes");
+        File.CreateSymbolicLink(g.Tree.InGrant("c2"), "target.txt");
+        File.CreateSymbolicLink(g.Tree.InGrant("c1"), "c2");
+        File.CreateSymbolicLink(g.Tree.InGrant("e2"), "../outside/secret.txt");
+        File.CreateSymbolicLink(g.Tree.InGrant("e1"), "e2");
+        File.CreateSymbolicLink(g.Tree.InGrant("loop-a"), "loop-b");
+        File.CreateSymbolicLink(g.Tree.InGrant("loop-b"), "loop-a");
+
+        Assert.Equal(Errno.Success, g.Stat("c1"));
+        Assert.Equal(Filetype.RegularFile, g.StatType);
+        Assert.Equal(12ul, g.Fixture.U64(GuestFs.Buffer + 32));
+        Assert.Equal(Errno.Notcapable, g.Stat("e1"));
+        Assert.Contains("leads outside", g.Host.TakeRefusal());
+        Assert.Equal(Errno.Loop, g.Stat("loop-a"));
+        // Without the flag each link is the answer itself, the escaping one and the loop included.
+        Assert.Equal(Errno.Success, g.Stat("e1", Lookupflags.None));
+        Assert.Equal(Filetype.SymbolicLink, g.StatType);
+        Assert.Equal(Errno.Success, g.Stat("loop-a", Lookupflags.None));
+        Assert.Equal(Filetype.SymbolicLink, g.StatType);
+        Assert.Equal(Errno.Notdir, g.Stat("c1/"));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

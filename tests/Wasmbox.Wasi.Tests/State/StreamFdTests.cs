@@ -82,6 +82,53 @@ public class StreamFdTests
         Assert.Equal(Errno.Pipe, stdout.Write("lost"u8, out _));
     }
 
+    /// <summary>
+    /// A worker's stdout: the caller's <see cref="HostFdStream"/> behind an <see cref="UnownedStream"/>, which the
+    /// descriptor writes to directly. The quota still counts every byte, and the caller's stream outlives the descriptor.
+    /// </summary>
+    [Fact]
+    public void Write_ThroughAnUnownedHostFdStream_ReachesThePipe_MaxOutputExact_AndTheCallersStreamOutlivesIt()
+    {
+        using var pipe = new AnonymousPipeServerStream(PipeDirection.In);
+        using var reader = pipe;
+        var writeEnd = new Microsoft.Win32.SafeHandles.SafeFileHandle(pipe.ClientSafePipeHandle.DangerousGetHandle(), ownsHandle: false);
+        var raw = new Wasmbox.Wasi.Fs.HostFdStream(writeEnd, canRead: false, canWrite: true);
+        var quotas = new Quotas(null, 10);
+        var stdout = new StreamFd(new Wasmbox.Wasi.Fs.UnownedStream(raw), writable: true, quotas);
+
+        Assert.Equal(Errno.Success, stdout.Write("abcdef"u8, out var first));
+        Assert.Equal(Errno.Success, stdout.Write("ghijkl"u8, out var second));
+        stdout.Dispose();
+        raw.Write("!"u8); // still the caller's, still open
+
+        Assert.Equal((6, 6), (first, second));
+        var got = new byte[16];
+        Assert.Equal(11, reader.Read(got));
+        Assert.Equal("abcdefghij!", Encoding.ASCII.GetString(got, 0, 11));
+        Assert.True(quotas.OutputLimitHit);
+        Assert.Equal(10, quotas.OutputWritten);
+        raw.Dispose();
+    }
+
+    [Fact]
+    public void Write_ThroughAnUnownedHostFdStream_ReaderGone_IsPipe_AndTellsTheOwner()
+    {
+        using var pipe = new AnonymousPipeServerStream(PipeDirection.Out);
+        pipe.DisposeLocalCopyOfClientHandle(); // the only read end is closed
+        var brokenPipes = 0;
+        using var raw = new Wasmbox.Wasi.Fs.HostFdStream(
+            new Microsoft.Win32.SafeHandles.SafeFileHandle(pipe.SafePipeHandle.DangerousGetHandle(), ownsHandle: false), canRead: false, canWrite: true)
+        {
+            BrokenPipe = () => brokenPipes++,
+        };
+        var stdout = Stdout(new Wasmbox.Wasi.Fs.UnownedStream(raw));
+
+        Assert.Equal(Errno.Pipe, stdout.Write("lost"u8, out var written));
+
+        Assert.Equal(0, written);
+        Assert.Equal(1, brokenPipes);
+    }
+
     [Fact]
     public void Write_OnStdin_ReturnsBadf() => Assert.Equal(Errno.Badf, Stdin(new MemoryStream()).Write("x"u8, out _));
 
