@@ -13,6 +13,7 @@ public class FrameCodecTests
         FrameType.Assign => ProtocolJson.Serialize(WireSamples.Assignment()),
         FrameType.Result => ProtocolJson.Serialize(WireSamples.Result()),
         FrameType.Usage => ProtocolJson.Serialize(new GuestCounters(1 << 20, 5, 4, 0, new GuestIo(1, 2, 2, null), null).ToWire()),
+        FrameType.Refused => ProtocolJson.Serialize(new Refusal("path_open", "'x': outside every grant", "notcapable")),
         FrameType.Fatal => "protocol: bad thing"u8.ToArray(),
         _ => [0, 1, 2, 0xFF, (byte)type],
     };
@@ -296,7 +297,7 @@ public class FrameCodecTests
     [InlineData(0x06)]
     [InlineData(0x40)]
     [InlineData(0x43)] // the guest's stdout in protocol 1, retired
-    [InlineData(0x49)]
+    [InlineData(0x4A)]
     [InlineData(0xFF)]
     public void Read_UnknownFrameType_Throws(byte type)
     {
