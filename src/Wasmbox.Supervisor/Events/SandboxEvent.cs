@@ -69,7 +69,11 @@ public sealed record SandboxEvent(
 
     /// <summary>One refused per refusal the run kept (its first <see cref="RefusalAudit.MaxKept"/>), in the order they happened; published at the run's end.</summary>
     public static IEnumerable<SandboxEvent> RefusedBy(string id, string? name, RunResult result) =>
-        result.Refusals.Kept.Select(r => Of(EventKind.Refused, id, name) with { Call = r.Call, Reason = r.Reason, Errno = r.Errno });
+        result.Refusals.Kept.Select(r => Refused(id, name, r));
+
+    /// <summary>One refusal of the audit as a refused event: its call, reason and errno.</summary>
+    public static SandboxEvent Refused(string id, string? name, Refusal refusal) =>
+        Of(EventKind.Refused, id, name) with { Call = refusal.Call, Reason = refusal.Reason, Errno = refusal.Errno };
 
     /// <summary>How a run ended: <see cref="EventKind.Killed"/> for a killed outcome, else <see cref="EventKind.Exited"/>.</summary>
     public static SandboxEvent Ended(string id, string? name, RunResult result)
