@@ -1,7 +1,6 @@
 using Prometheus;
 using Wasmbox.Core.Outcomes;
 using Wasmbox.Supervisor.Events;
-using Wasmbox.Supervisor.State;
 using Wasmbox.Supervisor.Table;
 using SupervisorCore = Wasmbox.Supervisor.Table.Supervisor;
 
@@ -107,19 +106,15 @@ internal sealed class DaemonMetrics
         // The running runs' bytes so far: their workers are asked all at once, and a worker that does not answer in time
         // shows what it said last.
         await _supervisor.RefreshAsync(null, LiveAnswerWait, cancel).ConfigureAwait(false);
-        foreach (var record in _supervisor.List().Where(r => !r.State.IsFinal()))
+        foreach (var (label, run, usage) in _supervisor.SampleRunning())
         {
-            SandboxRecord current;
-            LiveUsage? usage;
-            try { (current, usage) = _supervisor.Sample(record.Id); }
-            catch (SupervisorException) { continue; } // removed meanwhile
-            if (usage?.Guest?.Io is not { } io) continue;
+            if (usage.Guest?.Io is not { } io) continue;
             lock (_gate)
             {
-                var label = Track(current.Name ?? current.Id);
+                Track(label);
                 var ended = _endedIo.GetValueOrDefault(label);
                 // Why: the sample may be of a run whose end was counted meanwhile; adding it again would count it twice.
-                if (current.Run <= ended.Run) continue;
+                if (run <= ended.Run) continue;
                 _sandboxRead.WithLabels(label).IncTo(ended.Read + io.BytesRead);
                 _sandboxWritten.WithLabels(label).IncTo(ended.Written + io.BytesWritten);
             }
@@ -197,7 +192,7 @@ internal sealed class DaemonMetrics
     /// Makes <paramref name="label"/> the most recently updated sandbox with series, evicting the one updated longest ago
     /// (all its series) when the cap is reached. Under <see cref="_gate"/>.
     /// </summary>
-    private string Track(string label)
+    private void Track(string label)
     {
         if (_sandboxNodes.TryGetValue(label, out var node)) _sandboxOrder.Remove(node);
         else
@@ -218,6 +213,5 @@ internal sealed class DaemonMetrics
             _sandboxNodes[label] = node;
         }
         _sandboxOrder.AddLast(node);
-        return label;
     }
 }

@@ -297,6 +297,23 @@ public sealed partial class Supervisor : IAsyncDisposable
     }
 
     /// <summary>
+    /// A sample of every run running now, with its sandbox's label (its name, else its id) and the run's number, from
+    /// memory: unlike <see cref="Sample"/>, no read of the state database per sandbox (a metrics scrape asks this of
+    /// every sandbox at once). The run number and the handle are read together, so a sample is always of that run.
+    /// </summary>
+    public IReadOnlyList<(string Label, int Run, LiveUsage Usage)> SampleRunning()
+    {
+        List<(string Label, int Run, IStartedSandbox Handle)> running;
+        lock (_gate) running = [.. _live.Values.Where(l => l.Handle is not null).Select(l => (l.Name ?? l.Id, l.Run, l.Handle!))];
+        var samples = new List<(string, int, LiveUsage)>(running.Count);
+        foreach (var (label, run, handle) in running)
+        {
+            if (handle.Sample() is { } usage) samples.Add((label, run, usage));
+        }
+        return samples;
+    }
+
+    /// <summary>
     /// Asks the running sandboxes among <paramref name="ids"/> (every running one when null) for their guests' own
     /// counters, all at once, and waits at most <paramref name="wait"/> for the answers; later samples carry them.
     /// </summary>
@@ -544,7 +561,7 @@ public sealed partial class Supervisor : IAsyncDisposable
             if (live.Run != run || live.RefusalsPublished >= RefusalAudit.MaxKept) return;
             live.RefusalsPublished++;
         }
-        Events.Publish(SandboxEvent.Refused(live.Id, live.Name, refusal.Call, refusal.Reason) with { Errno = refusal.Errno });
+        Events.Publish(SandboxEvent.Refused(live.Id, live.Name, refusal));
     }
 
     private void Ended(Live live)
