@@ -77,24 +77,16 @@ public sealed partial class CriTests : IClassFixture<CriTests.Host>
             Assert.Equal(ContainerState.ContainerRunning, Status(spin).State);
             Assert.True(Directory.Exists(Path.Combine(_cri.OciState, "containers", spin)), "the running wasm container has no wasmbox-oci state");
 
-            runtime.StopPodSandbox(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+            StopPod(podId);
             Assert.Equal(ContainerState.ContainerExited, Status(spin).State);
-            runtime.RemovePodSandbox(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+            RemovePod(podId);
             removed = true;
 
             AssertNothingLeft(podId);
         }
         finally
         {
-            if (!removed)
-            {
-                try
-                {
-                    runtime.StopPodSandbox(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
-                    runtime.RemovePodSandbox(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
-                }
-                catch (Grpc.Core.RpcException) { }
-            }
+            if (!removed) RemovePodAfterFailure(podId);
         }
     }
 
@@ -135,23 +127,33 @@ public sealed partial class CriTests : IClassFixture<CriTests.Host>
             Assert.True(served.ExitCode == 0, Describe(served));
             Assert.Contains(("stdout", "served"), LogLines(served, logs));
 
-            runtime.StopPodSandbox(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
-            runtime.RemovePodSandbox(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+            StopPod(podId);
+            RemovePod(podId);
             removed = true;
             AssertNothingLeft(podId);
         }
         finally
         {
-            if (!removed)
-            {
-                try
-                {
-                    runtime.StopPodSandbox(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
-                    runtime.RemovePodSandbox(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
-                }
-                catch (Grpc.Core.RpcException) { }
-            }
+            if (!removed) RemovePodAfterFailure(podId);
         }
+    }
+
+    private void StopPod(string podId) =>
+        _cri.Runtime.StopPodSandbox(new StopPodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+
+    private void RemovePod(string podId) =>
+        _cri.Runtime.RemovePodSandbox(new RemovePodSandboxRequest { PodSandboxId = podId }, deadline: CriHost.Deadline(), cancellationToken: TestContext.Current.CancellationToken);
+
+    /// <summary>For a test that failed before its own teardown: the pod stopped and removed if the CRI still can (what it
+    /// cannot, the host's Dispose removes).</summary>
+    private void RemovePodAfterFailure(string podId)
+    {
+        try
+        {
+            StopPod(podId);
+            RemovePod(podId);
+        }
+        catch (Grpc.Core.RpcException) { }
     }
 
     /// <summary>The pid in a verbose status's <c>info</c> (containerd writes it as JSON under the key "info").</summary>

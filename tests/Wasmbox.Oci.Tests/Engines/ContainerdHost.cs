@@ -65,25 +65,9 @@ internal sealed partial class ContainerdHost : IDisposable
         if (!File.Exists("/usr/bin/bwrap")) return "wasm containers run in the jail tier, which needs bubblewrap (apt-get install -y bubblewrap)";
         if (Environment.UserName != "root") return "containerd runs as root here: run the containerd tests as root";
 
-        var config = _dir.Write("config.toml", $"""
-            version = 2
-            root = "{_dir.File("root")}"
-            state = "{_dir.File("state")}"
-            # The CRI plugin wants a CNI setup and a default runtime; ctr needs neither.
-            disabled_plugins = ["io.containerd.grpc.v1.cri"]
-            [grpc]
-              address = "{Socket}"
-            [ttrpc]
-              address = "{Socket}.ttrpc"
-            [plugins."io.containerd.internal.v1.opt"]
-              path = "{_dir.File("opt")}"
-
-            """);
-        // Its log in a file: a pipe nobody reads would block it.
-        var shell = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        shell.ArgumentList.Add("-c");
-        shell.ArgumentList.Add($"exec '{Containerd}' --config '{config}' </dev/null >>'{_dir.File("containerd.log")}' 2>&1");
-        _daemon = Process.Start(shell) ?? throw new InvalidOperationException("cannot start containerd");
+        // The CRI plugin wants a CNI setup and a default runtime; ctr needs neither.
+        var config = _dir.Write("config.toml", PrivateConfig(_dir, Socket, topLevel: """disabled_plugins = ["io.containerd.grpc.v1.cri"]"""));
+        _daemon = StartDaemon(config, _dir.File("containerd.log"));
         var ready = Poll.Until(() => _daemon.HasExited || (File.Exists(Socket) && Exec.Run(CtrPath, ["--address", Socket, "version"], TimeSpan.FromSeconds(10)).ExitCode == 0),
             r => r, StartLimit);
         if (!ready || _daemon.HasExited)
@@ -94,6 +78,35 @@ internal sealed partial class ContainerdHost : IDisposable
         var import = Ctr("image", "import", archive);
         Assert.True(import.ExitCode == 0, import.ToString());
         return null;
+    }
+
+    /// <summary>
+    /// The part of a private containerd's config every test host shares: its root, state and plugin folders in
+    /// <paramref name="dir"/>, served on <paramref name="socket"/>. <paramref name="topLevel"/> goes among the top-level
+    /// keys (TOML wants them before any table); the caller appends its own tables after.
+    /// </summary>
+    internal static string PrivateConfig(TempDir dir, string socket, string topLevel = "") => $"""
+        version = 2
+        root = "{dir.File("root")}"
+        state = "{dir.File("state")}"
+        {topLevel}
+        [grpc]
+          address = "{socket}"
+        [ttrpc]
+          address = "{socket}.ttrpc"
+        [plugins."io.containerd.internal.v1.opt"]
+          path = "{dir.File("opt")}"
+
+        """;
+
+    /// <summary>Starts containerd with <paramref name="config"/>, its output appended to <paramref name="log"/>: a pipe
+    /// nobody reads would block it.</summary>
+    internal static Process StartDaemon(string config, string log)
+    {
+        var shell = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+        shell.ArgumentList.Add("-c");
+        shell.ArgumentList.Add($"exec '{Containerd}' --config '{config}' </dev/null >>'{log}' 2>&1");
+        return Process.Start(shell) ?? throw new InvalidOperationException("cannot start containerd");
     }
 
     public void Dispose()

@@ -104,16 +104,7 @@ internal sealed partial class CriHost : IDisposable
         if (Environment.UserName != "root") return "containerd runs as root here: run the CRI tests as root";
 
         var cri = "plugins.\"io.containerd.grpc.v1.cri\"";
-        var config = _dir.Write("config.toml", $"""
-            version = 2
-            root = "{_dir.File("root")}"
-            state = "{_dir.File("state")}"
-            [grpc]
-              address = "{Socket}"
-            [ttrpc]
-              address = "{Socket}.ttrpc"
-            [plugins."io.containerd.internal.v1.opt"]
-              path = "{_dir.File("opt")}"
+        var config = _dir.Write("config.toml", ContainerdHost.PrivateConfig(_dir, Socket) + $"""
             [{cri}]
               sandbox_image = "{_podman.PauseImage}"
               # runc cannot give the pause container oomScoreAdj -998 without CAP_SYS_RESOURCE (this CI host has none).
@@ -139,11 +130,7 @@ internal sealed partial class CriHost : IDisposable
               Root = "{WasmboxRuncRoot}"
 
             """);
-        // Its log in a file: a pipe nobody reads would block it.
-        var shell = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        shell.ArgumentList.Add("-c");
-        shell.ArgumentList.Add($"exec '{ContainerdHost.Containerd}' --config '{config}' </dev/null >>'{Log}' 2>&1");
-        _daemon = Process.Start(shell) ?? throw new InvalidOperationException("cannot start containerd");
+        _daemon = ContainerdHost.StartDaemon(config, Log);
 
         var version = Poll.Until(TryVersion, v => v is not null || _daemon.HasExited, StartLimit);
         if (version is null)
