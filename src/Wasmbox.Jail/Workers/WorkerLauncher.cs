@@ -313,7 +313,6 @@ public static class WorkerLauncher
         public LiveWorker? Live { get; set; }
 
         private volatile bool _startedSeen;
-        private int _refusalsTold;
         /// <summary>The refusals the worker told as they happened: the audit of a run that ends without a result (killed).</summary>
         private readonly List<Refusal> _told = [];
         private volatile bool _stdinTaken;
@@ -367,7 +366,7 @@ public static class WorkerLauncher
                             break;
                         case FrameType.Refused:
                             // Bounded like the result's list: a worker cannot flood its parent's events.
-                            if (++_refusalsTold > RefusalAudit.MaxKept)
+                            if (_told.Count == RefusalAudit.MaxKept)
                                 throw new ProtocolException($"protocol: more than {RefusalAudit.MaxKept} refusals told during one run");
                             var refusal = ProtocolJson.Deserialize<Refusal>(frame.Payload.Span);
                             _told.Add(refusal);
@@ -410,7 +409,7 @@ public static class WorkerLauncher
             if (Killed == KillReason.Stopped)
                 return new RunResult(RunOutcome.Killed("stopped at the caller's request"), new ResourceUsage(wall, plan?.Cgroup?.CpuUsage() ?? TimeSpan.Zero, null, 0, []), NullIfEmpty(job.ModuleSha256))
                     { Refusals = ToldAudit() };
-            EndedBeforeTheSandbox = !_startedSeen && result is null && fatal is null && Killed == KillReason.None && !_stdinTaken;
+            EndedBeforeTheSandbox = !_startedSeen && result is null && fatal is null && _told.Count == 0 && Killed == KillReason.None && !_stdinTaken;
             // A deadline kill after the result only cut the worker's exit short (in the jail, bubblewrap's too): the worker
             // had stopped the guest at its limit itself, and its result says so.
             if (result is not null && Killed is KillReason.None or KillReason.StdoutClosed or KillReason.Deadline)
